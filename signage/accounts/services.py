@@ -1,0 +1,190 @@
+"""Users, grants and tokens; turning a session or a bearer token into a Principal."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from signage import audit
+from signage.accounts.models import ApiToken, AuditEvent, Grant, Setting, User
+from signage.accounts.permissions import GrantSpec, Principal, Role, Scope
+from signage.accounts.security import hash_password, hash_token, new_token, verify_password
+from signage.crud import CrudService, get_or_404, load_tree, require_write
+from signage.db import utcnow
+from signage.errors import Conflict, Forbidden, ValidationFailed
+from signage.screens.models import Location
+
+DEFAULT_BRAND: dict[str, Any] = {
+    "name": "Infotavle",
+    "logo_media_id": None,
+    "palette": {"primary": "#00505c", "accent": "#f0b400", "background": "#ffffff",
+                "text": "#1a1a1a"},
+    "font": "system-ui",
+}
+
+
+def principal_for_user(session: Session, user: User) -> Principal:
+    grants = tuple(GrantSpec(Role.parse(g.role), g.location_id) for g in user.grants)
+    return Principal(user_id=user.id, label=user.email, grants=grants, tree=load_tree(session))
+
+
+def system_principal(session: Session) -> Principal:
+    """The command line and jobs: admin over every root."""
+    tree = load_tree(session)
+    grants = tuple(GrantSpec(Role.ADMIN, root) for root in tree.roots())
+    return Principal(user_id=None, label="system", grants=grants, tree=tree)
+
+
+def principal_for_token(session: Session, raw: str) -> Principal | None:
+    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None:
+        return None
+    user = session.get(User, token.user_id)
+    if user is None or not user.active:
+        return None
+    token.last_used_at = utcnow()
+    principal = principal_for_user(session, user)
+    if token.scope is not None:
+        principal.grants = ()
+        principal.scope = token.scope
+    return principal
+
+
+def authenticate(session: Session, email: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        # Spend the same time as a real check so timing does not reveal which emails exist.
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not user.active or not verify_password(user.password_hash, password):
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+_DUMMY_HASH = hash_password("not-a-real-password-just-for-timing")
+
+
+def create_token(session: Session, user: User, scope: str | None = None, name: str = "") -> str:
+    if scope is not None and scope not in Scope.ALL:
+        raise ValidationFailed(f"unknown scope {scope!r}; scopes are {', '.join(Scope.ALL)}")
+    raw = new_token()
+    session.add(ApiToken(user_id=user.id, token_hash=hash_token(raw), scope=scope, name=name))
+    session.flush()
+    return raw
+
+
+class UserService(CrudService[User]):
+    """Users are instance-wide; only admins manage them."""
+
+    model = User
+    kind = "user"
+    write_role = Role.ADMIN
+    unique = ("email",)
+
+    def readable_query(self, principal: Principal) -> Any:
+        return select(User)
+
+    def get(self, session: Session, principal: Principal, entity_id: int) -> User:
+        return get_or_404(session, User, entity_id, "user")
+
+    def create(self, session: Session, principal: Principal, data: dict[str, Any]) -> User:
+        self._require_admin(principal)
+        self.check_unique(session, data, None)
+        user = User()
+        self.apply(session, principal, user, data, creating=True)
+        session.add(user)
+        session.flush()
+        audit.record(session, principal, "user.create", "user", user.id, None, self.audit_details(data))
+        return user
+
+    def update(self, session: Session, principal: Principal, obj: User, data: dict[str, Any]) -> User:
+        self._require_admin(principal)
+        self.check_unique(session, data, obj)
+        self.apply(session, principal, obj, data, creating=False)
+        session.flush()
+        audit.record(session, principal, "user.update", "user", obj.id, None, self.audit_details(data))
+        return obj
+
+    def delete(self, session: Session, principal: Principal, obj: User) -> None:
+        self._require_admin(principal)
+        if obj.id == principal.user_id:
+            raise Conflict("you cannot delete your own account")
+        pseudonymise(session, obj)
+        user_id = obj.id
+        session.delete(obj)
+        session.flush()
+        audit.record(session, principal, "user.delete", "user", user_id, None)
+
+    def apply(
+        self, session: Session, principal: Principal, obj: User, data: dict[str, Any],
+        *, creating: bool,
+    ) -> None:
+        data = dict(data)
+        if "password" in data:
+            password = data.pop("password")
+            obj.password_hash = hash_password(password) if password else None
+        for key, value in data.items():
+            setattr(obj, key, value)
+
+    def audit_details(self, data: dict[str, Any]) -> dict[str, Any]:
+        # Field names only: a password reset is worth knowing about, its value never.
+        return {"fields": sorted(data)}
+
+    @staticmethod
+    def _require_admin(principal: Principal) -> None:
+        if not principal.covers_whole_tree(Role.ADMIN):
+            raise Forbidden("only an admin of the whole municipality manages user accounts")
+
+
+def pseudonymise(session: Session, user: User) -> None:
+    """Keep the audit trail of a deleted user under a stable pseudonym."""
+    pseudonym = "deleted-user-" + hashlib.sha256(f"{user.id}:{user.email}".encode()).hexdigest()[:10]
+    for event in session.scalars(select(AuditEvent).where(AuditEvent.actor_id == user.id)):
+        event.actor_label = pseudonym
+
+
+class GrantService(CrudService[Grant]):
+    model = Grant
+    kind = "grant"
+    write_role = Role.ADMIN
+
+    def apply(
+        self, session: Session, principal: Principal, obj: Grant, data: dict[str, Any],
+        *, creating: bool,
+    ) -> None:
+        if "user_id" in data:
+            get_or_404(session, User, data["user_id"], "user")
+        super().apply(session, principal, obj, data, creating=creating)
+        exists = select(func.count()).select_from(Grant).where(
+            Grant.user_id == obj.user_id, Grant.role == obj.role, Grant.location_id == obj.location_id
+        )
+        if obj.id is not None:
+            exists = exists.where(Grant.id != obj.id)
+        if session.scalar(exists):
+            raise Conflict("the user already holds this role on this location")
+
+
+def get_brand(session: Session) -> dict[str, Any]:
+    setting = session.get(Setting, "brand")
+    return {**DEFAULT_BRAND, **(setting.value if setting else {})}
+
+
+def update_brand(session: Session, principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
+    roots = load_tree(session).roots()
+    require_write(principal, roots[0] if roots else None, Role.ADMIN, "the brand")
+    setting = session.get(Setting, "brand")
+    if setting is None:
+        setting = Setting(key="brand", value={})
+        session.add(setting)
+    setting.value = {**setting.value, **changes}
+    session.flush()
+    audit.record(session, principal, "brand.update", "brand", None, None, {"fields": sorted(changes)})
+    return get_brand(session)
+
+
+def first_root(session: Session) -> Location | None:
+    return session.scalar(select(Location).where(Location.parent_id.is_(None)).order_by(Location.id))

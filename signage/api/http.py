@@ -1,0 +1,95 @@
+"""Request parsing and response helpers for the JSON API: bodies, pagination, errors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from typing import Any, TypeVar
+
+from flask import Response, jsonify, request
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticError
+
+from signage.errors import SignageError, ValidationFailed
+
+P = TypeVar("P", bound=BaseModel)
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+
+
+class BadRequest(SignageError):
+    status = 400
+    code = "bad_request"
+
+
+def json_body() -> dict[str, Any]:
+    if not request.is_json:
+        raise BadRequest("send a JSON object with Content-Type: application/json")
+    body = request.get_json(silent=True)
+    if body is None:
+        raise BadRequest("the request body is not valid JSON")
+    if not isinstance(body, dict):
+        raise BadRequest("the request body must be a JSON object")
+    return body
+
+
+def parse(schema: type[P], body: dict[str, Any] | None = None) -> P:
+    try:
+        return schema.model_validate(json_body() if body is None else body)
+    except PydanticError as exc:
+        problems = [describe(error) for error in exc.errors(include_url=False, include_input=False)]
+        raise ValidationFailed("; ".join(problems), details=problems) from exc
+
+
+def describe(error: Any) -> str:
+    where = ".".join(str(part) for part in error["loc"]) or "body"
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "is not a known field"
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return f"{where}: {message}"
+
+
+def int_arg(name: str, default: int | None = None, *, low: int = 1, high: int = 2**53) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(f"query parameter {name!r} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def page_args() -> tuple[int, int]:
+    """(limit, after_id) from ?limit= and ?cursor=."""
+    limit = int_arg("limit", DEFAULT_LIMIT, high=MAX_LIMIT)
+    assert limit is not None  # noqa: S101 - a default is given
+    cursor = request.args.get("cursor")
+    return limit, decode_cursor(cursor) if cursor else 0
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        text = ""
+    kind, _, value = text.partition(":")
+    if kind != "id" or not value.isdigit():
+        raise BadRequest("the cursor is not one this server gave out; start without it")
+    return int(value)
+
+
+def page(items: list[dict[str, Any]], last_id: int | None) -> Response:
+    return jsonify({"items": items, "next": encode_cursor(last_id) if last_id else None})
+
+
+def error_response(error: SignageError) -> tuple[Response, int]:
+    return jsonify(error.to_body()), error.status
+
+
+def plain_error(status: int, code: str, message: str) -> tuple[Response, int]:
+    return jsonify({"error": {"code": code, "message": message}}), status

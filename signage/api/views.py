@@ -1,0 +1,176 @@
+"""The JSON API under /api/v1: thin views that parse, call one service, serialise."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from sqlalchemy import select
+
+from signage.accounts.models import AuditEvent
+from signage.accounts.permissions import Role
+from signage.accounts.schemas import BrandPatch
+from signage.accounts.services import get_brand, update_brand
+from signage.api import serializers
+from signage.api.collections import COLLECTIONS, Collection
+from signage.api.http import int_arg, json_body, page, page_args, parse
+from signage.api.openapi import build_openapi
+from signage.content.schemas import ReviewIn
+from signage.content.services import SlideService
+from signage.errors import Unauthorized
+from signage.screens.services import DisplayService
+from signage.web import current_principal, db_session
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def principal() -> Any:
+    found = current_principal()
+    if found is None:  # the authorisation table lets no anonymous call reach here
+        raise Unauthorized("sign in or send an API token")
+    return found
+
+
+def _register(collection: Collection) -> None:
+    service, serialize, name = collection.service, collection.serialize, collection.name
+
+    def list_items() -> Response:
+        limit, after = page_args()
+        query = service.readable_query(principal()).where(service.model.id > after)
+        for column in collection.filters:
+            value = int_arg(column)
+            if value is not None:
+                query = query.where(getattr(service.model, column) == value)
+        rows = list(db_session().scalars(query.order_by(service.model.id).limit(limit + 1)))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return page([serialize(row) for row in rows], rows[-1].id if more else None)
+
+    def get_item(item_id: int) -> Response:
+        return jsonify(serialize(service.get(db_session(), principal(), item_id)))
+
+    def create_item() -> tuple[Response, int]:
+        session = db_session()
+        data = parse(collection.create).given()
+        obj = service.create(session, principal(), data)
+        body = serialize(obj)
+        if data.get("provision"):
+            body["token"] = DisplayService().issue_token(session, principal(), obj)
+        session.commit()
+        return jsonify(body), 201
+
+    def update_item(item_id: int) -> Response:
+        session = db_session()
+        data = parse(collection.patch).given()
+        obj = service.update(session, principal(), service.get(session, principal(), item_id), data)
+        session.commit()
+        return jsonify(serialize(obj))
+
+    def delete_item(item_id: int) -> tuple[str, int]:
+        session = db_session()
+        service.delete(session, principal(), service.get(session, principal(), item_id))
+        session.commit()
+        return "", 204
+
+    bp.add_url_rule(f"/{name}", f"{name}_list", list_items, methods=["GET"])
+    bp.add_url_rule(f"/{name}", f"{name}_create", create_item, methods=["POST"])
+    bp.add_url_rule(f"/{name}/<int:item_id>", f"{name}_get", get_item, methods=["GET"])
+    bp.add_url_rule(f"/{name}/<int:item_id>", f"{name}_update", update_item, methods=["PATCH"])
+    bp.add_url_rule(f"/{name}/<int:item_id>", f"{name}_delete", delete_item, methods=["DELETE"])
+
+
+for _collection in COLLECTIONS.values():
+    _register(_collection)
+
+
+# -- moderation -------------------------------------------------------------------------
+_slides = SlideService()
+
+
+def _moderate(action: str, item_id: int) -> Response:
+    session = db_session()
+    slide = _slides.get(session, principal(), item_id)
+    if action == "submit":
+        _slides.submit(session, principal(), slide)
+    else:
+        note = parse(ReviewIn, _optional_body()).note
+        getattr(_slides, action)(session, principal(), slide, note)
+    session.commit()
+    return jsonify(serializers.slide(slide))
+
+
+def _optional_body() -> dict[str, Any]:
+    """Approve and reject take an optional JSON body with a note."""
+    return json_body() if request.content_length else {}
+
+
+@bp.post("/slides/<int:item_id>/submit")
+def slides_submit(item_id: int) -> Response:
+    return _moderate("submit", item_id)
+
+
+@bp.post("/slides/<int:item_id>/approve")
+def slides_approve(item_id: int) -> Response:
+    return _moderate("approve", item_id)
+
+
+@bp.post("/slides/<int:item_id>/reject")
+def slides_reject(item_id: int) -> Response:
+    return _moderate("reject", item_id)
+
+
+# -- displays ---------------------------------------------------------------------------
+@bp.post("/displays/<int:item_id>/token")
+def displays_token(item_id: int) -> Response:
+    session = db_session()
+    service = DisplayService()
+    display = service.get(session, principal(), item_id)
+    token = service.issue_token(session, principal(), display)
+    session.commit()
+    return jsonify({"display_id": display.id, "token": token})
+
+
+# -- brand, audit, identity, OpenAPI -----------------------------------------------------
+@bp.get("/brand")
+def brand_get() -> Response:
+    return jsonify(get_brand(db_session()))
+
+
+@bp.patch("/brand")
+def brand_update() -> Response:
+    session = db_session()
+    brand = update_brand(session, principal(), parse(BrandPatch).given())
+    session.commit()
+    return jsonify(brand)
+
+
+@bp.get("/audit")
+def audit() -> Response:
+    limit, after = page_args()
+    query = select(AuditEvent).where(AuditEvent.id > after)
+    who = principal()
+    if not who.covers_whole_tree(Role.ADMIN):
+        query = query.where(AuditEvent.location_id.in_(who.writable(Role.ADMIN)))
+    query = query.order_by(AuditEvent.id).limit(limit + 1)
+    rows = list(db_session().scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return page([serializers.audit_event(r) for r in rows], rows[-1].id if more else None)
+
+
+@bp.get("/me")
+def me() -> Response:
+    who = principal()
+    return jsonify({
+        "user_id": who.user_id, "label": who.label, "scope": who.scope,
+        "grants": [{"role": g.role.slug, "location_id": g.location_id} for g in who.grants],
+    })
+
+
+# The OpenAPI document lives beside the versioned API, at /api/openapi.json.
+docs = Blueprint("api_docs", __name__, url_prefix="/api")
+
+
+@docs.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(build_openapi())

@@ -1,0 +1,185 @@
+"""The application factory: wiring only (settings, extensions, blueprints, error
+handlers). Nothing here opens a connection at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from werkzeug.exceptions import HTTPException
+
+from signage.config import Settings
+from signage.db import Database
+from signage.errors import SignageError
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+MAX_REQUEST_BYTES = 8 * 1024 * 1024  # JSON and forms; media uploads get their own limit
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "connect-src 'self' ws: wss:",
+    "font-src 'self'",
+    "frame-src 'self' https:",
+    "frame-ancestors 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "object-src 'none'",
+])
+
+csrf = CSRFProtect()
+babel = Babel()
+login_manager = LoginManager()
+
+
+def resource_dir(name: str) -> Path:
+    """`static/` and `migrations/` sit beside the package in a checkout and inside it
+    in the wheel."""
+    inside = PACKAGE_DIR / name
+    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    settings = settings or Settings.from_env()
+    if overrides:
+        settings = settings.with_overrides(**overrides)
+    app = Flask(__name__, static_folder=str(resource_dir("static")), static_url_path="/static")
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        SIGNAGE=settings,
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        BABEL_DEFAULT_LOCALE=settings.language,
+        BABEL_DEFAULT_TIMEZONE=settings.timezone,
+        WTF_CSRF_TIME_LIMIT=None,
+        TESTING=settings.testing,
+        JSON_SORT_KEYS=False,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["signage.db"] = Database(settings.database_url)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from signage.realtime import socketio
+    from signage.web import load_user
+
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "console.login"
+    login_manager.user_loader(load_user)
+    settings: Settings = app.config["SIGNAGE"]
+    socketio.init_app(
+        app,
+        async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
+        message_queue=settings.redis_url,
+        transports=["websocket"],
+        cors_allowed_origins=[],
+    )
+
+
+def _select_locale() -> str:
+    from flask_login import current_user
+
+    from signage.console.views import LANGUAGE_COOKIE, LANGUAGES
+
+    language = getattr(current_user, "language", None) if current_user else None
+    if language in LANGUAGES:
+        return str(language)
+    cookie = request.cookies.get(LANGUAGE_COOKIE)
+    if cookie in LANGUAGES:
+        return str(cookie)
+    return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+
+
+def _register_blueprints(app: Flask) -> None:
+    from signage.api.views import bp as api_bp
+    from signage.api.views import docs as api_docs_bp
+    from signage.console.views import bp as console_bp
+    from signage.health import bp as health_bp
+
+    csrf.exempt(api_bp)  # the API checks CSRF itself for cookie sessions (signage.policy)
+    for blueprint in (api_bp, api_docs_bp, console_bp, health_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_hooks(app: Flask) -> None:
+    from signage import policy
+    from signage.web import close_session
+
+    app.before_request(policy.enforce)
+    app.teardown_appcontext(close_session)
+    app.after_request(_secure_headers)
+    app.register_error_handler(SignageError, _signage_error)
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+
+    @app.context_processor
+    def _language() -> dict[str, Any]:
+        from flask_babel import get_locale
+
+        return {"current_language": str(get_locale() or "da")}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(("/api/", "/player/api/")) or request.accept_mimetypes.best == "application/json"
+
+
+def _signage_error(error: SignageError) -> tuple[Response, int] | Any:
+    from flask import redirect, url_for
+
+    from signage.api.http import error_response
+    from signage.errors import Unauthorized
+
+    if isinstance(error, Unauthorized) and not _wants_json():
+        return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+    return error_response(error)
+
+
+def _csrf_error(error: CSRFError) -> tuple[Response, int]:
+    from signage.api.http import plain_error
+
+    return plain_error(400, "csrf_failed", "the form expired or lacks its CSRF token; reload the page and try again")
+
+
+def _http_error(error: HTTPException) -> tuple[Response, int]:
+    from signage.api.http import plain_error
+
+    status = error.code or 500
+    code = (error.name or "error").lower().replace(" ", "_")
+    messages = {
+        404: "there is nothing at this address",
+        405: f"{request.method} is not allowed here",
+        413: f"the request is larger than {MAX_REQUEST_BYTES // (1024 * 1024)} MB",
+    }
+    return plain_error(status, code, messages.get(status, error.description or code))
+
+
+def _unexpected_error(error: Exception) -> tuple[Response, int]:
+    from signage.api.http import plain_error
+
+    current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
+    return plain_error(500, "internal_error", "something went wrong on the server; it has been logged")
+
+
+def _secure_headers(response: Response) -> Response:
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    return response

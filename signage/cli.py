@@ -1,0 +1,258 @@
+"""The `signage` command line.
+
+`serve` and `demo` run on gevent, so `main()` lets gevent patch the standard library
+before anything else is imported; every other command runs without it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+GEVENT_COMMANDS = {"serve", "demo"}
+DEMO_ADMIN_EMAIL = "admin@gladsaxe.dk"
+DEMO_LOGIN_FILE = "demo-login.txt"
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] in GEVENT_COMMANDS:
+        from gevent import monkey
+
+        monkey.patch_all()
+    cli(prog_name="signage")
+
+
+def _settings() -> Any:
+    from signage.config import ConfigError, Settings
+
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+def _database(settings: Any) -> Any:
+    from signage.db import Database
+
+    return Database(settings.database_url)
+
+
+@click.group(help="Infotavle digital signage server.")
+def cli() -> None:
+    pass
+
+
+@cli.group(help="Database maintenance.")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Apply all database migrations.")
+def db_upgrade() -> None:
+    from signage.migrate import upgrade
+
+    database = _database(_settings())
+    upgrade(database.engine)
+    click.echo("database is up to date")
+
+
+@cli.group(help="Manage users.")
+def user() -> None:
+    pass
+
+
+@user.command("add", help="Create a user with one grant.")
+@click.argument("email")
+@click.option("--role", required=True, help="viewer, editor, facility_manager, communicator or admin")
+@click.option("--location", "location_slug", help="location slug (default: the root)")
+@click.option("--password", help="at least 10 characters (default: ask)")
+def user_add(email: str, role: str, location_slug: str | None, password: str | None) -> None:
+    from signage.accounts.permissions import Role
+    from signage.accounts.schemas import UserIn
+    from signage.accounts.services import UserService, system_principal
+    from signage.errors import SignageError
+
+    try:
+        Role.parse(role)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--role") from exc
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    database = _database(_settings())
+    try:
+        with database.transaction() as session:
+            data = _payload(UserIn, {"email": email, "password": password})
+            principal = system_principal(session)
+            created = UserService().create(session, principal, data)
+            _grant(session, principal, created.id, role, location_slug)
+            click.echo(f"created {created.email} ({role})")
+    except SignageError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+def _grant(session: Any, principal: Any, user_id: int, role: str, location_slug: str | None) -> None:
+    from sqlalchemy import select
+
+    from signage.accounts.permissions import Role
+    from signage.accounts.services import GrantService, first_root
+    from signage.screens.models import Location
+
+    location = (session.scalar(select(Location).where(Location.slug == location_slug))
+                if location_slug else first_root(session))
+    if location is None:
+        raise click.ClickException(
+            f"unknown location {location_slug!r}" if location_slug
+            else "there is no location yet: run 'signage import' first")
+    data = {"user_id": user_id, "role": Role.parse(role).slug, "location_id": location.id}
+    GrantService().create(session, principal, data)
+
+
+def _payload(schema: Any, raw: dict[str, Any]) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    from signage.api.http import describe
+
+    try:
+        return schema.model_validate(raw).given()  # type: ignore[no-any-return]
+    except ValidationError as exc:
+        problems = [describe(e) for e in exc.errors(include_url=False, include_input=False)]
+        raise click.ClickException("; ".join(problems)) from exc
+
+
+@cli.group(help="Manage API tokens.")
+def token() -> None:
+    pass
+
+
+@token.command("add", help="Print a new API token for a user on stdout.")
+@click.argument("email")
+@click.option("--scope", help="a narrow scope: cap:ingest or feed:push (default: the user's grants)")
+@click.option("--name", default="", help="what the token is for")
+def token_add(email: str, scope: str | None, name: str) -> None:
+    from sqlalchemy import select
+
+    from signage.accounts.models import User
+    from signage.accounts.services import create_token
+    from signage.errors import SignageError
+
+    database = _database(_settings())
+    try:
+        with database.transaction() as session:
+            found = session.scalar(select(User).where(User.email == email.strip().lower()))
+            if found is None:
+                raise click.ClickException(f"no user with email {email!r}")
+            click.echo(create_token(session, found, scope, name))
+    except SignageError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
+@cli.command("import", help="Upsert declarative content from DIR (displays/ and playlists/).")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--prune", is_flag=True, help="also delete what DIR does not describe")
+def import_command(folder: Path, prune: bool) -> None:
+    click.echo(_import(folder, prune=prune))
+
+
+def _import(folder: Path, *, prune: bool = False) -> str:
+    from signage.declarative.importer import import_folder
+    from signage.declarative.loader import ImportProblem
+
+    settings = _settings()
+    try:
+        with _database(settings).transaction() as session:
+            report = import_folder(session, folder, settings.media_dir, prune=prune)
+    except ImportProblem as exc:
+        raise click.ClickException(f"nothing was imported: {exc}") from exc
+    return f"imported {folder}: {report.summary()}"
+
+
+@cli.command("export", help="Write the content out to DIR as YAML and media files.")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+def export_command(folder: Path) -> None:
+    from signage.declarative.exporter import export_folder
+
+    settings = _settings()
+    database = _database(settings)
+    with database.sessions() as session:
+        report = export_folder(session, folder, settings.media_dir)
+        session.rollback()  # export only reads; keys it invents for the files are not kept
+    click.echo(f"exported {len(report.files)} files to {folder}")
+    if report.skipped_slides:
+        click.echo("not in any playlist, so not exported: " + ", ".join(report.skipped_slides),
+                   err=True)
+
+
+@cli.command(help="Serve the web console, the API, the player and Socket.IO.")
+@click.option("--bind", help="HOST:PORT (default: SIGNAGE_BIND or 127.0.0.1:8000)")
+def serve(bind: str | None) -> None:
+    _serve(bind)
+
+
+def _serve(bind: str | None, banner: str = "") -> None:
+    from signage.app import create_app
+    from signage.config import ConfigError, parse_bind
+    from signage.realtime import socketio
+
+    settings = _settings()
+    try:
+        host, port = parse_bind(bind or settings.bind)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc), param_hint="--bind") from exc
+    app = create_app(settings)
+    click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
+    if banner:
+        click.echo(banner)
+    socketio.run(app, host=host, port=port, log_output=True)
+
+
+@cli.command(help="Create the instance, load the demo content, create an admin and serve.")
+@click.option("--bind", help="HOST:PORT (default: SIGNAGE_BIND or 127.0.0.1:8000)")
+@click.option("--content", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="folder with displays/ and playlists/ (default: the bundled demo)")
+def demo(bind: str | None, content: Path | None) -> None:
+    from signage.app import resource_dir
+    from signage.config import parse_bind
+    from signage.migrate import upgrade
+
+    settings = _settings()
+    upgrade(_database(settings).engine)
+    folder = content or resource_dir("playlists").parent
+    click.echo(_import(folder))
+    password = _demo_admin(settings)
+    host, port = parse_bind(bind or settings.bind)
+    banner = (f"console: http://{host}:{port}/console\n"
+              f"login:   {DEMO_ADMIN_EMAIL} / {password}")
+    _serve(bind, banner)
+
+
+def _demo_admin(settings: Any) -> str:
+    """Create the demo admin once; its password is kept in the instance folder."""
+    from sqlalchemy import select
+
+    from signage.accounts.models import User
+    from signage.accounts.services import UserService, system_principal
+
+    login_file = settings.instance_dir / DEMO_LOGIN_FILE
+    with _database(settings).transaction() as session:
+        existing = session.scalar(select(User).where(User.email == DEMO_ADMIN_EMAIL))
+        if existing is not None and login_file.exists():
+            return login_file.read_text().strip()
+        password = secrets.token_urlsafe(12)
+        principal = system_principal(session)
+        if existing is None:
+            created = UserService().create(session, principal, {
+                "email": DEMO_ADMIN_EMAIL, "name": "Demo-administrator", "password": password})
+            _grant(session, principal, created.id, "admin", None)
+        else:
+            UserService().update(session, principal, existing, {"password": password})
+    login_file.touch(mode=0o600)
+    login_file.write_text(password + "\n")
+    return password
+
+
+if __name__ == "__main__":
+    main()

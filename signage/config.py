@@ -1,0 +1,110 @@
+"""Typed settings for the whole server.
+
+All environment parsing happens here and nowhere else; the rest of the code receives a
+`Settings` object. Nothing here touches the network or the database.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_BIND = "127.0.0.1:8000"
+DEFAULT_TIMEZONE = "Europe/Copenhagen"
+SECRET_KEY_FILE = "secret_key"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the server cannot run with."""
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"expected a yes/no value, got {value!r}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    instance_dir: Path
+    database_url: str
+    media_dir: Path
+    secret_key: str
+    redis_url: str | None = None
+    run_jobs: bool = True
+    timezone: str = DEFAULT_TIMEZONE
+    language: str = "da"
+    bind: str = DEFAULT_BIND
+    testing: bool = False
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if environ is None else environ)
+        instance_dir = Path(env.get("SIGNAGE_INSTANCE_DIR") or "instance").resolve()
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        database_url = env.get("SIGNAGE_DATABASE_URL") or f"sqlite:///{instance_dir / 'signage.db'}"
+        media_dir = Path(env.get("SIGNAGE_MEDIA_DIR") or instance_dir / "media").resolve()
+        redis_url = env.get("SIGNAGE_REDIS_URL") or None
+        timezone = env.get("SIGNAGE_TIMEZONE") or DEFAULT_TIMEZONE
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ConfigError(f"SIGNAGE_TIMEZONE: unknown timezone {timezone!r}") from exc
+        language = env.get("SIGNAGE_LANGUAGE") or "da"
+        bind = env.get("SIGNAGE_BIND") or DEFAULT_BIND
+        parse_bind(bind)
+        try:
+            run_jobs = _flag(env.get("SIGNAGE_RUN_JOBS"), default=redis_url is None)
+        except ConfigError as exc:
+            raise ConfigError(f"SIGNAGE_RUN_JOBS: {exc}") from exc
+        secret_key = env.get("SIGNAGE_SECRET_KEY") or load_or_create_secret(instance_dir)
+        return cls(
+            instance_dir=instance_dir,
+            database_url=database_url,
+            media_dir=media_dir,
+            secret_key=secret_key,
+            redis_url=redis_url,
+            run_jobs=run_jobs,
+            timezone=timezone,
+            language=language,
+            bind=bind,
+        )
+
+
+def load_or_create_secret(instance_dir: Path) -> str:
+    """Keep one generated secret per instance so sessions survive restarts."""
+    path = instance_dir / SECRET_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    secret = secrets.token_urlsafe(48)
+    # O_EXCL: two processes starting at once must not end up with different keys.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
+
+
+def parse_bind(bind: str) -> tuple[str, int]:
+    host, sep, port = bind.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"SIGNAGE_BIND must be HOST:PORT, got {bind!r}")
+    return host.strip("[]"), int(port)

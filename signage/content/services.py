@@ -1,0 +1,174 @@
+"""Themes, slides with moderated revisions, and playlists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from signage import audit
+from signage.accounts.permissions import Principal, Role
+from signage.content.models import Media, Playlist, PlaylistItem, Slide, SlideRevision, Theme
+from signage.content.templates import PICTOGRAMS, TEMPLATES, check_fields
+from signage.core.recurrence import RecurrenceError, validate_span
+from signage.crud import CrudService, ensure_exist, get_or_404, require_write
+from signage.db import utcnow
+from signage.screens.models import Location
+from signage.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+REVISION_FIELDS = ("kind", "fields", "variants", "pictogram", "alt", "media_id", "duration")
+
+
+class ThemeService(CrudService[Theme]):
+    model = Theme
+    kind = "theme"
+    write_role = Role.COMMUNICATOR
+    unique = ("slug",)
+
+
+class SlideService(CrudService[Slide]):
+    model = Slide
+    kind = "slide"
+    write_role = Role.EDITOR
+    unique = ("key",)
+
+    def apply(
+        self, session: Session, principal: Principal, obj: Slide, data: dict[str, Any],
+        *, creating: bool,
+    ) -> None:
+        content = {k: data[k] for k in REVISION_FIELDS if k in data}
+        slide_fields = {k: v for k, v in data.items() if k not in REVISION_FIELDS}
+        if "location_id" in slide_fields:
+            get_or_404(session, Location, slide_fields["location_id"], "location")
+        if slide_fields.get("theme_id") is not None:
+            get_or_404(session, Theme, slide_fields["theme_id"], "theme")
+        self._check_validity(
+            slide_fields.get("valid_from", obj.valid_from),
+            slide_fields.get("valid_until", obj.valid_until),
+        )
+        for key, value in slide_fields.items():
+            setattr(obj, key, value)
+        previous = obj.revisions[-1] if obj.revisions else None
+        if creating or (content and not _same_content(previous, content)):
+            obj.revisions.append(self._new_revision(session, principal, previous, content))
+
+    def _check_validity(self, valid_from: str | None, valid_until: str | None) -> None:
+        try:
+            validate_span(valid_from, valid_until)
+        except RecurrenceError as exc:
+            message = str(exc).replace("ends", "valid_until").replace("starts", "valid_from")
+            raise ValidationFailed(message) from exc
+
+    def _new_revision(
+        self, session: Session, principal: Principal, previous: SlideRevision | None,
+        changes: dict[str, Any],
+    ) -> SlideRevision:
+        base: dict[str, Any] = {name: None for name in REVISION_FIELDS}
+        base.update(kind="text", fields={}, variants={})
+        if previous is not None:
+            base.update({name: getattr(previous, name) for name in REVISION_FIELDS})
+        base.update(changes)
+        self._check_content(session, principal, base)
+        return SlideRevision(
+            number=(previous.number + 1) if previous else 1,
+            status="draft",
+            author_id=principal.user_id,
+            **base,
+        )
+
+    def _check_content(self, session: Session, principal: Principal, content: dict[str, Any]) -> None:
+        kind = content["kind"]
+        problems = check_fields(kind, content["fields"] or {}, content["variants"] or {})
+        if content["pictogram"] and content["pictogram"] not in PICTOGRAMS:
+            problems.append(f"unknown pictogram {content['pictogram']!r}")
+        if TEMPLATES[kind].needs_media and content["media_id"] is None:
+            problems.append(f"template {kind!r} needs a media_id")
+        if content["media_id"] is not None:
+            media = session.get(Media, content["media_id"])
+            if media is None or not principal.can_read(media.location_id):
+                problems.append(f"unknown media id {content['media_id']}")
+        if problems:
+            raise ValidationFailed("; ".join(problems), details=problems)
+
+    # -- moderation ----------------------------------------------------------------
+    def submit(self, session: Session, principal: Principal, slide: Slide) -> SlideRevision:
+        require_write(principal, slide.location_id, Role.EDITOR, "this slide")
+        revision = slide.latest
+        if revision.status not in {"draft", "rejected"}:
+            raise Conflict(f"revision {revision.number} is {revision.status}; only a draft can be submitted")
+        revision.status = "pending"
+        self._record(session, principal, "slide.submit", slide, revision)
+        return revision
+
+    def approve(
+        self, session: Session, principal: Principal, slide: Slide, note: str | None = None
+    ) -> SlideRevision:
+        require_write(principal, slide.location_id, Role.FACILITY_MANAGER, "approvals here")
+        revision = slide.latest
+        if revision.status != "pending":
+            raise Conflict(f"revision {revision.number} is {revision.status}; only a pending one can be approved")
+        if revision.author_id == principal.user_id and not principal.is_admin:
+            raise Forbidden("nobody but an admin approves their own revision")
+        mark_approved(revision, principal.user_id, note)
+        self._record(session, principal, "slide.approve", slide, revision)
+        return revision
+
+    def reject(
+        self, session: Session, principal: Principal, slide: Slide, note: str | None = None
+    ) -> SlideRevision:
+        require_write(principal, slide.location_id, Role.FACILITY_MANAGER, "approvals here")
+        revision = slide.latest
+        if revision.status != "pending":
+            raise Conflict(f"revision {revision.number} is {revision.status}; only a pending one can be rejected")
+        revision.status = "rejected"
+        revision.reviewer_id = principal.user_id
+        revision.review_note = note
+        revision.decided_at = utcnow()
+        self._record(session, principal, "slide.reject", slide, revision)
+        return revision
+
+    def _record(
+        self, session: Session, principal: Principal, action: str, slide: Slide, revision: SlideRevision
+    ) -> None:
+        session.flush()
+        audit.record(session, principal, action, "slide", slide.id, slide.location_id,
+                     {"revision": revision.number})
+
+
+def _same_content(revision: SlideRevision | None, content: dict[str, Any]) -> bool:
+    return revision is not None and all(getattr(revision, k) == v for k, v in content.items())
+
+
+def mark_approved(revision: SlideRevision, reviewer_id: int | None, note: str | None = None) -> None:
+    """Make `revision` the one that plays; the previous approved one stops."""
+    revision.status = "approved"
+    revision.reviewer_id = reviewer_id
+    revision.review_note = note
+    revision.decided_at = utcnow()
+    revision.slide.live_revision = revision
+
+
+class PlaylistService(CrudService[Playlist]):
+    model = Playlist
+    kind = "playlist"
+    write_role = Role.FACILITY_MANAGER
+    unique = ("slug",)
+
+    def apply(
+        self, session: Session, principal: Principal, obj: Playlist, data: dict[str, Any],
+        *, creating: bool,
+    ) -> None:
+        data = dict(data)
+        items = data.pop("items", None)
+        super().apply(session, principal, obj, data, creating=creating)
+        if items is not None:
+            slides = ensure_exist(session, Slide, [item["slide_id"] for item in items], "slide")
+            unreadable = [s.id for s in slides if not principal.can_read(s.location_id)]
+            if unreadable:
+                raise NotFound(f"unknown slide id(s): {', '.join(map(str, unreadable))}")
+            wanted = [(item["slide_id"], item.get("duration")) for item in items]
+            if wanted != [(i.slide_id, i.duration) for i in obj.items]:
+                obj.items = [
+                    PlaylistItem(position=position, slide_id=slide_id, duration=duration)
+                    for position, (slide_id, duration) in enumerate(wanted)
+                ]

@@ -1,0 +1,83 @@
+"""Slide kinds and the fields each brand-locked template takes.
+
+Pure data and checks; the player renders them. Text fields can have language variants.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+MAX_FIELD_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class Template:
+    required: tuple[str, ...]
+    optional: tuple[str, ...] = ()
+    needs_media: bool = False
+    url_fields: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+TEMPLATES: dict[str, Template] = {
+    "image": Template(required=(), optional=("caption",), needs_media=True),
+    "video": Template(required=(), optional=("caption",), needs_media=True),
+    "pdf_page": Template(required=(), optional=("caption",), needs_media=True),
+    "webpage": Template(required=("url",), optional=("refresh_s",), url_fields=("url",)),
+    "text": Template(required=("heading",), optional=("body", "footer")),
+    "image_text": Template(required=("heading",), optional=("body", "footer"), needs_media=True),
+    "news": Template(required=("heading",), optional=("body", "source", "date")),
+    "calendar": Template(required=("heading",), optional=("events", "footer")),
+    "qr": Template(required=("heading", "url"), optional=("body",), url_fields=("url",)),
+    "clock": Template(required=(), optional=("heading",)),
+}
+KINDS = tuple(TEMPLATES)
+# Fields that are addresses or numbers, not prose: they have no language variants.
+UNTRANSLATED = frozenset({"url", "refresh_s", "date"})
+
+# The bundled pictogram set (names from the icon package the player loads).
+PICTOGRAMS = frozenset({
+    "alert", "bell", "bus", "calendar", "clock", "coffee", "door", "fire", "first-aid",
+    "hand-wash", "heart", "info", "key", "library", "lock", "mail", "map-pin", "megaphone",
+    "parking", "phone", "recycle", "road", "shield", "snowflake", "sun", "thermometer",
+    "tool", "truck", "users", "utensils", "wheelchair", "wifi",
+})
+
+
+def check_fields(kind: str, fields: dict[str, Any], variants: dict[str, dict[str, Any]]) -> list[str]:
+    """Every problem with a slide's fields, as sentences; empty when all is well."""
+    template = TEMPLATES[kind]
+    problems: list[str] = []
+    for name in template.required:
+        if not str(fields.get(name, "")).strip():
+            problems.append(f"template {kind!r} needs the field {name!r}")
+    for name, value in fields.items():
+        if name not in template.fields:
+            allowed = ", ".join(template.fields) or "none"
+            problems.append(f"template {kind!r} has no field {name!r} (fields: {allowed})")
+        elif not isinstance(value, str):
+            problems.append(f"field {name!r} must be text")
+        elif len(value) > MAX_FIELD_CHARS:
+            problems.append(f"field {name!r} is longer than {MAX_FIELD_CHARS} characters")
+        elif name in template.url_fields and not is_web_address(value):
+            problems.append(f"field {name!r} must be an https:// or http:// address")
+    for language, variant in variants.items():
+        for name, value in variant.items():
+            if name not in template.fields or name in UNTRANSLATED:
+                problems.append(f"variant {language!r} has no translatable field {name!r}")
+            elif not isinstance(value, str) or len(value) > MAX_FIELD_CHARS:
+                problems.append(
+                    f"variant {language!r} field {name!r} must be text of at most "
+                    f"{MAX_FIELD_CHARS} characters"
+                )
+    return problems
+
+
+def is_web_address(value: str) -> bool:
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)

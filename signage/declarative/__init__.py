@@ -1,0 +1,1 @@
+"""Declarative content: `displays/` and `playlists/` YAML in and out of the database."""

@@ -1,0 +1,48 @@
+"""Every model of the domain, imported in one place for Alembic and `create_all`."""
+
+from signage.accounts.models import ApiToken, AuditEvent, Grant, Setting, User
+from signage.alerts.models import Alert, AlertDelivery
+from signage.content.models import (
+    Media,
+    Playlist,
+    PlaylistItem,
+    Rendition,
+    Slide,
+    SlideRevision,
+    Theme,
+)
+from signage.db import Base
+from signage.reports.models import PlayEvent
+from signage.scheduling.models import Change, JobRun, Manifest, PropagatorState, Schedule
+from signage.screens.models import Display, Group, GroupMember, Location
+
+__all__ = [
+    "Alert",
+    "AlertDelivery",
+    "ApiToken",
+    "AuditEvent",
+    "Base",
+    "Change",
+    "Display",
+    "Grant",
+    "Group",
+    "GroupMember",
+    "JobRun",
+    "Location",
+    "Manifest",
+    "Media",
+    "PlayEvent",
+    "Playlist",
+    "PlaylistItem",
+    "PropagatorState",
+    "Rendition",
+    "Schedule",
+    "Setting",
+    "Slide",
+    "SlideRevision",
+    "Theme",
+    "User",
+]
+
+# Registers the session hook that appends to `changes` on every relevant write.
+import signage.scheduling.changes  # noqa: E402, F401

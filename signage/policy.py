@@ -1,0 +1,130 @@
+"""The authorisation table: every route the app registers, with who may call it.
+
+One table, checked before every request. A route missing from it is refused, and a test
+fails when any registered route is missing. Finer checks (location scope, own
+revisions) happen in the services; this table is the first gate.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import g, request
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from signage.accounts.permissions import Role
+from signage.errors import Forbidden, SignageError, Unauthorized
+from signage.web import current_principal
+
+
+@dataclass(frozen=True)
+class Access:
+    """`public`: anyone; `login`: any signed-in user; `role`: a user whose highest grant
+    is at least `role`; a `scope` token is also let in where one is named."""
+
+    kind: str
+    role: Role | None = None
+    scope: str | None = None
+
+
+PUBLIC = Access("public")
+LOGIN = Access("login")
+
+
+def role(min_role: Role, scope: str | None = None) -> Access:
+    return Access("role", min_role, scope)
+
+
+VIEWER, EDITOR = role(Role.VIEWER), role(Role.EDITOR)
+MANAGER, COMMUNICATOR, ADMIN = role(Role.FACILITY_MANAGER), role(Role.COMMUNICATOR), role(Role.ADMIN)
+
+# Who may write each collection (reads need at least a viewer grant).
+COLLECTION_WRITERS: dict[str, Access] = {
+    "locations": ADMIN,
+    "displays": MANAGER,
+    "groups": MANAGER,
+    "themes": COMMUNICATOR,
+    "users": ADMIN,
+    "grants": ADMIN,
+    "playlists": MANAGER,
+    "slides": EDITOR,
+    "schedules": MANAGER,
+}
+ADMIN_ONLY_READS = {"users", "grants"}
+
+ROUTES: dict[tuple[str, str], Access] = {
+    ("static", "GET"): PUBLIC,
+    ("health.healthz", "GET"): PUBLIC,
+    ("health.readyz", "GET"): PUBLIC,
+    ("console.root", "GET"): PUBLIC,
+    ("console.login", "GET"): PUBLIC,
+    ("console.login", "POST"): PUBLIC,
+    ("console.set_language", "POST"): PUBLIC,
+    ("console.logout", "POST"): LOGIN,
+    ("console.index", "GET"): LOGIN,
+    ("api_docs.openapi", "GET"): PUBLIC,
+    ("api.me", "GET"): LOGIN,
+    ("api.brand_get", "GET"): VIEWER,
+    ("api.brand_update", "PATCH"): ADMIN,
+    ("api.audit", "GET"): ADMIN,
+    ("api.slides_submit", "POST"): EDITOR,
+    ("api.slides_approve", "POST"): MANAGER,
+    ("api.slides_reject", "POST"): MANAGER,
+    ("api.displays_token", "POST"): MANAGER,
+}
+for _name, _writer in COLLECTION_WRITERS.items():
+    _reader = ADMIN if _name in ADMIN_ONLY_READS else VIEWER
+    ROUTES[(f"api.{_name}_list", "GET")] = _reader
+    ROUTES[(f"api.{_name}_get", "GET")] = _reader
+    ROUTES[(f"api.{_name}_create", "POST")] = _writer
+    ROUTES[(f"api.{_name}_update", "PATCH")] = _writer
+    ROUTES[(f"api.{_name}_delete", "DELETE")] = _writer
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class RouteNotInTable(SignageError):
+    status = 403
+    code = "forbidden"
+
+
+def access_for(endpoint: str | None, method: str) -> Access | None:
+    if endpoint is None:
+        return PUBLIC  # no route matched: the 404/405 handler answers
+    lookup = "GET" if method == "HEAD" else method
+    return ROUTES.get((endpoint, lookup))
+
+
+def enforce() -> None:
+    """Flask before_request hook: refuse the call unless the table lets it through."""
+    if request.method == "OPTIONS":
+        return
+    access = access_for(request.endpoint, request.method)
+    if access is None:
+        raise RouteNotInTable("this route is not in the authorisation table")
+    if access.kind == "public":
+        return
+    principal = current_principal()
+    if principal is None:
+        if g.get("auth_method") == "bad-token":
+            raise Unauthorized("the bearer token is unknown or revoked")
+        raise Unauthorized("sign in or send an API token (Authorization: Bearer …)")
+    if g.get("auth_method") == "session" and request.method in UNSAFE_METHODS:
+        _check_csrf()
+    if access.kind == "login":
+        return
+    if access.scope is not None and principal.has_scope(access.scope):
+        return
+    assert access.role is not None  # noqa: S101 - every 'role' entry names one
+    if not principal.has_role(access.role):
+        raise Forbidden(f"this needs at least the role {access.role.slug}")
+
+
+def _check_csrf() -> None:
+    """Console sessions calling the JSON API must prove the call comes from our page."""
+    token = request.headers.get("X-CSRFToken") or request.form.get("csrf_token")
+    try:
+        validate_csrf(token)
+    except ValidationError as exc:
+        raise Forbidden("missing or invalid CSRF token (send X-CSRFToken)") from exc

@@ -1,0 +1,43 @@
+"""Shared payload types: bounded strings, slugs, timezones, language codes.
+
+Every string a client can send has an upper bound, so oversize input is a clear 422.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+Slug = Annotated[
+    str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$", max_length=80)
+]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(max_length=200)]
+LongText = Annotated[str, StringConstraints(max_length=4000)]
+Tag = Annotated[str, StringConstraints(pattern=r"^[\w-]{1,60}$")]
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
+Id = Annotated[int, Field(ge=1, le=2**53)]
+TimeOfDay = Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {value!r} (use an IANA name such as Europe/Copenhagen)") from exc
+    return value
+
+
+Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)]
+
+
+class Payload(BaseModel):
+    """Base of every request body: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", str_max_length=20000)
+
+    def given(self) -> dict[str, Any]:
+        """Only the fields the client actually sent (for PATCH)."""
+        return self.model_dump(exclude_unset=True)

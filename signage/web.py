@@ -1,0 +1,68 @@
+"""Request plumbing shared by the API, the console and the player: the request's
+database session and the caller's principal. Only interfaces import this module."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, g, request
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from signage.accounts.models import User
+from signage.accounts.permissions import Principal
+from signage.accounts.services import principal_for_token, principal_for_user
+from signage.db import Database
+
+
+def database(app: Flask | None = None) -> Database:
+    return (app or current_app).extensions["signage.db"]  # type: ignore[no-any-return]
+
+
+def db_session() -> Session:
+    """The request's session; rolled back and closed when the request ends."""
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.rollback()
+        session.close()
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+def current_principal() -> Principal | None:
+    """The caller: a bearer token wins over the console session cookie."""
+    if "principal" in g:
+        return g.principal  # type: ignore[no-any-return]
+    principal: Principal | None = None
+    token = bearer_token()
+    session = db_session()
+    if token is not None:
+        principal = principal_for_token(session, token)
+        g.auth_method = "token" if principal else "bad-token"
+    elif current_user.is_authenticated:
+        user = session.get(User, int(current_user.get_id()))
+        if user is not None and user.active:
+            principal = principal_for_user(session, user)
+            g.auth_method = "session"
+    g.principal = principal
+    return principal
+
+
+def load_user(user_id: str) -> Any:
+    """Flask-Login's user loader: a fresh row from the request session."""
+    if not user_id.isdigit():
+        return None
+    user = db_session().get(User, int(user_id))
+    return user if user is not None and user.active else None
