@@ -11,6 +11,7 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter, Map
 
 from signage.config import Settings
 from signage.db import Database
@@ -33,6 +34,19 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "form-action 'self'",
     "object-src 'none'",
 ])
+
+MAX_ID = 2**53  # ids in paths: larger ones match no route (SQLite INTEGER overflows at 2**63)
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in every route: a positive id no larger than MAX_ID, so a huge number in
+    a path is a 404 rather than an overflow deep in the database driver."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min", 1)
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
+
 
 csrf = CSRFProtect()
 babel = Babel()
@@ -65,6 +79,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.extensions["signage.db"] = Database(settings.database_url)
     _init_extensions(app)
     _register_blueprints(app)

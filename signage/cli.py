@@ -89,9 +89,9 @@ def user_add(email: str, role: str, location_slug: str | None, password: str | N
             principal = system_principal(session)
             created = UserService().create(session, principal, data)
             _grant(session, principal, created.id, role, location_slug)
-            click.echo(f"created {created.email} ({role})")
     except SignageError as exc:
         raise click.ClickException(exc.message) from exc
+    click.echo(f"created {created.email} ({Role.parse(role).slug})")  # once committed
 
 
 def _grant(session: Any, principal: Any, user_id: int, role: str, location_slug: str | None) -> None:
@@ -145,9 +145,10 @@ def token_add(email: str, scope: str | None, name: str) -> None:
             found = session.scalar(select(User).where(User.email == email.strip().lower()))
             if found is None:
                 raise click.ClickException(f"no user with email {email!r}")
-            click.echo(create_token(session, found, scope, name))
+            raw = create_token(session, found, scope, name)
     except SignageError as exc:
         raise click.ClickException(exc.message) from exc
+    click.echo(raw)  # only once committed: a printed token always works
 
 
 @cli.command("import", help="Upsert declarative content from DIR (displays/ and playlists/).")
@@ -206,6 +207,7 @@ def _serve(bind: str | None, banner: str = "") -> None:
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     if banner:
         click.echo(banner)
+    sys.stdout.flush()  # piped or redirected, stdout is buffered: show the URL and login now
     socketio.run(app, host=host, port=port, log_output=True)
 
 

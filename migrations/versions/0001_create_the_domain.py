@@ -124,7 +124,6 @@ def upgrade() -> None:
     sa.Column('location_id', sa.Integer(), nullable=True),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_events_actor_id_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['location_id'], ['locations.id'], name=op.f('fk_audit_events_location_id_locations'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_events'))
     )
     with op.batch_alter_table('audit_events', schema=None) as batch_op:

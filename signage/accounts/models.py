@@ -89,9 +89,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))
     entity_kind: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None]
-    location_id: Mapped[int | None] = mapped_column(
-        ForeignKey("locations.id", ondelete="SET NULL"), index=True
-    )
+    # Plain integers, no foreign keys: the trail outlives what it describes.
+    location_id: Mapped[int | None] = mapped_column(index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from typing import Any, TypeVar
 
 from flask import Response, jsonify, request
@@ -15,6 +16,10 @@ from signage.errors import SignageError, ValidationFailed
 P = TypeVar("P", bound=BaseModel)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+MAX_ID = 2**53  # the largest id a client may name (matches signage.schemas.Id)
+# ASCII digits only, and few of them: str.isdigit() also accepts "²", which int() refuses,
+# and int() refuses more than 4300 digits; either would be a 500.
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,20}")
 
 
 class BadRequest(SignageError):
@@ -25,12 +30,42 @@ class BadRequest(SignageError):
 def json_body() -> dict[str, Any]:
     if not request.is_json:
         raise BadRequest("send a JSON object with Content-Type: application/json")
-    body = request.get_json(silent=True)
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:  # absurdly deep nesting: not something a client means to send
+        body = None
     if body is None:
         raise BadRequest("the request body is not valid JSON")
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
+    where = _find_nul(body)
+    if where is not None:
+        # PostgreSQL cannot store NUL in text; refuse it here, the same on every database.
+        raise ValidationFailed(f"{where}: must not contain NUL characters (\\u0000)")
     return body
+
+
+def _find_nul(body: dict[str, Any]) -> str | None:
+    """Where the first key or string holding a NUL character is, or None. A loop, not
+    recursion: the JSON parser allows nesting deeper than Python's recursion limit."""
+    stack: list[tuple[tuple[str, ...], Any]] = [((), body)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return ".".join(path) or "body"
+            continue
+        if isinstance(value, dict):
+            items = [(str(key), item) for key, item in value.items()]
+        elif isinstance(value, list):
+            items = [(str(index), item) for index, item in enumerate(value)]
+        else:
+            continue
+        for key, item in reversed(items):
+            if "\x00" in key:
+                return ".".join((*path, key.replace("\x00", "\\u0000")))
+            stack.append(((*path, key), item))
+    return None
 
 
 def parse(schema: type[P], body: dict[str, Any] | None = None) -> P:
@@ -51,11 +86,11 @@ def describe(error: Any) -> str:
     return f"{where}: {message}"
 
 
-def int_arg(name: str, default: int | None = None, *, low: int = 1, high: int = 2**53) -> int | None:
+def int_arg(name: str, default: int | None = None, *, low: int = 1, high: int = MAX_ID) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not _WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
         raise BadRequest(f"query parameter {name!r} must be a whole number from {low} to {high}")
     return int(raw)
 
@@ -78,7 +113,7 @@ def decode_cursor(cursor: str) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         text = ""
     kind, _, value = text.partition(":")
-    if kind != "id" or not value.isdigit():
+    if kind != "id" or not _WHOLE_NUMBER.fullmatch(value) or int(value) > MAX_ID:
         raise BadRequest("the cursor is not one this server gave out; start without it")
     return int(value)
 

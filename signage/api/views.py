@@ -53,9 +53,10 @@ def _register(collection: Collection) -> None:
         session = db_session()
         data = parse(collection.create).given()
         obj = service.create(session, principal(), data)
+        token = DisplayService().issue_token(session, principal(), obj) if data.get("provision") else None
         body = serialize(obj)
-        if data.get("provision"):
-            body["token"] = DisplayService().issue_token(session, principal(), obj)
+        if token is not None:
+            body["token"] = token  # shown this once; only its hash is stored
         session.commit()
         return jsonify(body), 201
 

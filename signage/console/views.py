@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
@@ -38,10 +39,17 @@ def login() -> str | WerkzeugResponse:
         user = authenticate(session, form.email.data or "", form.password.data or "")
         if user is not None:
             session.commit()
+            cookie_session.clear()  # a fresh session (and CSRF token) for the signed-in user
             login_user(user)
             return redirect(_safe_next(request.args.get("next")))
         error = _("Wrong email or password.")
-    status = 401 if error else 200
+        status = 401
+    elif request.method == "POST":
+        # The CSRF token was checked before the view; a field is empty, too long or odd.
+        error = _("Enter your email and password.")
+        status = 400
+    else:
+        status = 200
     return render_template("console/login.html", form=form, error=error), status  # type: ignore[return-value]
 
 
@@ -84,8 +92,16 @@ def index() -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: an open redirect would make phishing links look like ours."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    """Only same-site paths: an open redirect would make phishing links look like ours.
+
+    Browsers read `/\\evil.example` as `//evil.example` and drop tabs and newlines from
+    addresses, so a backslash or any control character or space anywhere is refused too."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not any(ch == "\\" or ch.isspace() or not ch.isprintable() for ch in target)
+    ):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target

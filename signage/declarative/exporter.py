@@ -46,6 +46,19 @@ def _write(path: Path, document: dict[str, Any]) -> Path:
     return path
 
 
+def _key(slide: Slide) -> str:
+    # Import needs a key; one made up from the id is written out, never stored.
+    return slide.key or f"slide-{slide.id}"
+
+
+def _status(status: str) -> str | None:
+    """Approved is what import assumes; a rejected revision comes back as a draft,
+    since import only knows draft, pending and approved."""
+    if status == "approved":
+        return None
+    return "draft" if status == "rejected" else status
+
+
 def _drop_empty(mapping: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in mapping.items() if v not in (None, [], {}, "")}
 
@@ -88,7 +101,8 @@ class Exporter:
         if groups:
             document["groups"] = [_drop_empty({
                 "slug": g.slug, "name": g.name, "tag": g.tag,
-                "displays": [names[m.display_id] for m in g.members if m.display_id in names],
+                # Members are a set: sorted names keep the file stable across instances.
+                "displays": sorted(names[m.display_id] for m in g.members if m.display_id in names),
             }) for g in groups]
         return _write(self.root / "displays" / f"{location.slug}.yaml", document)
 
@@ -98,7 +112,7 @@ class Exporter:
             slide = self.session.get(Slide, item.slide_id)
             assert slide is not None  # noqa: S101 - the foreign key guarantees it
             if slide.id in written:
-                slides.append(_drop_empty({"key": slide.key, "duration": item.duration}))
+                slides.append(_drop_empty({"key": _key(slide), "duration": item.duration}))
                 continue
             written.add(slide.id)
             slides.append(self._slide(slide, playlist))
@@ -113,12 +127,10 @@ class Exporter:
         return _write(self.root / "playlists" / f"{playlist.slug}.yaml", document)
 
     def _slide(self, slide: Slide, playlist: Playlist) -> dict[str, Any]:
-        if slide.key is None:
-            slide.key = f"slide-{slide.id}"  # import needs a key; the export's session is discarded
         revision: SlideRevision = slide.latest
         owner = self.locations[slide.location_id].slug
         return _drop_empty({
-            "key": slide.key, "title": slide.title, "template": revision.kind,
+            "key": _key(slide), "title": slide.title, "template": revision.kind,
             "location": owner if slide.location_id != playlist.location_id else None,
             "duration": revision.duration, "pictogram": revision.pictogram,
             "fields": revision.fields, "variants": revision.variants, "alt": revision.alt,
@@ -126,7 +138,7 @@ class Exporter:
                 slide.orientation if slide.orientation != "any" else None,
             "valid_from": slide.valid_from, "valid_until": slide.valid_until,
             "public": slide.public or None,
-            "status": revision.status if revision.status != "approved" else None,
+            "status": _status(revision.status),
         })
 
     def _media(self, media_id: int | None) -> str | None:

@@ -42,6 +42,8 @@ SLIDE_KEYS = {"key", "title", "template", "duration", "pictogram", "fields", "va
 SCHEDULE_KEYS = {"key", "target", "rrule", "window", "starts", "ends", "exdates", "holidays",
                  "tier", "weight", "region"}
 PLAYLIST_KEYS = {"slug", "name", "location", "slides", "schedules"}
+# A slide that only names a slide defined in another playlist file.
+REFERENCE_KEYS = {"key", "duration"}
 STATUSES = {"draft", "pending", "approved"}
 
 
@@ -68,6 +70,15 @@ def _check_keys(node: Node, allowed: set[str], what: str) -> None:
     if unknown:
         raise node.problem(f"{what} has unknown key(s) {', '.join(unknown)}; "
                            f"known keys: {', '.join(sorted(allowed))}")
+
+
+def _items(node: Node, key: str, what: str) -> list[Any]:
+    value = node.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise node.problem(f"{what} must be a list (lines starting with '- ')")
+    return value
 
 
 def _plain(value: Any) -> Any:
@@ -177,7 +188,7 @@ class Importer:
     def _import_screens(self, doc: Node) -> None:
         location = self._location(doc["location"]["slug"])
         assert location is not None  # noqa: S101 - imported just before
-        for raw in doc.get("displays") or []:
+        for raw in _items(doc, "displays", "displays"):
             node = require_node(raw, doc, "each display")
             _check_keys(node, DISPLAY_KEYS, "display")
             data = _validated(DisplayIn, {**node, "location_id": location.id}, node)
@@ -186,13 +197,15 @@ class Importer:
                 Display.location_id == location.id, Display.name == data["name"]))
             self.seen["display"].add((location.id, data["name"]))
             self._upsert(DisplayService(), "display", existing, data, node)
-        for raw in doc.get("groups") or []:
+        for raw in _items(doc, "groups", "groups"):
             node = require_node(raw, doc, "each group")
             _check_keys(node, GROUP_KEYS, "group")
             payload = {k: v for k, v in node.items() if k != "displays"}
             payload["location_id"] = location.id
-            payload["display_ids"] = [self._display_id(location, name, node)
-                                      for name in node.get("displays") or []]
+            # Members are a set; sorted ids match the stored order, so re-importing an
+            # export (which lists names alphabetically) changes nothing.
+            payload["display_ids"] = sorted({self._display_id(location, name, node)
+                                             for name in _items(node, "displays", "displays")})
             data = _validated(GroupIn, payload, node)
             existing = self.session.scalar(select(Group).where(Group.slug == data["slug"]))
             self.seen["group"].add(data["slug"])
@@ -211,9 +224,11 @@ class Importer:
         location = self._location(doc.get("location"))
         if location is None:
             raise doc.problem(f"unknown location {doc.get('location')!r}")
-        for raw in doc.get("slides") or []:
+        for raw in _items(doc, "slides", "slides"):
             node = require_node(raw, doc, "each slide")
             if "title" not in node:
+                _check_keys(node, REFERENCE_KEYS, "a slide without a title reuses a slide "
+                            "defined elsewhere; it")
                 continue  # a reference to a slide defined elsewhere
             _check_keys(node, SLIDE_KEYS, "slide")
             self._import_slide(node, location)
@@ -272,7 +287,7 @@ class Importer:
         location = self._location(doc.get("location"))
         assert location is not None  # noqa: S101 - checked in _import_slides
         items = []
-        for raw in doc.get("slides") or []:
+        for raw in _items(doc, "slides", "slides"):
             node = require_node(raw, doc, "each slide")
             slide = self.session.scalar(select(Slide).where(Slide.key == node.get("key")))
             if slide is None:
@@ -285,7 +300,7 @@ class Importer:
         self.seen["playlist"].add(data["slug"])
         existing = self.session.scalar(select(Playlist).where(Playlist.slug == data["slug"]))
         playlist = self._upsert(PlaylistService(), "playlist", existing, data, doc)
-        for index, raw in enumerate(doc.get("schedules") or []):
+        for index, raw in enumerate(_items(doc, "schedules", "schedules")):
             node = require_node(raw, doc, "each schedule")
             _check_keys(node, SCHEDULE_KEYS, "schedule")
             self._import_schedule(node, playlist, index)
@@ -316,11 +331,15 @@ class Importer:
             group_id = self.session.scalar(select(Group.id).where(Group.slug == name))
             if group_id is not None:
                 return {"group_id": group_id}
-        elif kind == "display" and isinstance(name, str) and "/" in name:
+        elif kind == "display":
+            if not isinstance(name, str) or "/" not in name:
+                raise node.problem(f"display target {name!r} must be written "
+                                   "'location-slug/Display name'")
             location_slug, _, display_name = name.partition("/")
             location = self._location(location_slug)
             if location is not None:
                 return {"display_id": self._display_id(location, display_name, node)}
+            raise node.problem(f"unknown location {location_slug!r} in display target {name!r}")
         else:
             raise node.problem(f"unknown target kind {kind!r}: use location, group, display "
                                "(as 'location-slug/Display name') or all")
@@ -338,8 +357,7 @@ class Importer:
         for kind, service, model, key in steps:
             for obj in list(self.session.scalars(select(model))):
                 if key(obj) not in self.seen[kind]:
-                    service.delete(self.session, self.principal, obj)
-                    self.report.count(self.report.deleted, kind)
+                    self._delete(service, kind, obj, key(obj))
         # Locations leaf first, so a parent is never deleted before its children.
         while True:
             leaves = [loc for loc in self.session.scalars(select(Location))
@@ -348,8 +366,15 @@ class Importer:
             if not leaves:
                 break
             for location in leaves:
-                LocationService().delete(self.session, self.principal, location)
-                self.report.count(self.report.deleted, "location")
+                self._delete(LocationService(), "location", location, location.slug)
+
+    def _delete(self, service: CrudService[Any], kind: str, obj: Any, key: Any) -> None:
+        try:
+            service.delete(self.session, self.principal, obj)
+        except SignageError as exc:
+            raise ImportProblem(self.root, None, f"--prune cannot delete {kind} {key!r}: "
+                                f"{exc.message}") from exc
+        self.report.count(self.report.deleted, kind)
 
 
 def import_folder(session: Session, root: Path, media_dir: Path, *, prune: bool = False) -> ImportReport:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signage import audit
@@ -14,6 +14,7 @@ from signage.core.recurrence import RecurrenceError, validate_rrule, validate_wi
 from signage.crud import CrudService, ensure_exist, get_or_404, load_tree, require_write
 from signage.db import utcnow
 from signage.errors import Conflict, Forbidden, ValidationFailed
+from signage.scheduling.models import Schedule
 from signage.screens.models import Display, Group, GroupMember, Location
 
 
@@ -25,6 +26,12 @@ class LocationService(CrudService[Location]):
 
     def owner_of(self, obj: Any) -> int | None:
         return obj.id
+
+    def readable_query(self, principal: Principal) -> Select[Any]:
+        query = select(Location)
+        if not principal.covers_whole_tree(Role.VIEWER):
+            query = query.where(Location.id.in_(principal.readable()))
+        return query
 
     def create(self, session: Session, principal: Principal, data: dict[str, Any]) -> Location:
         # A new location belongs to its parent's subtree; a new root needs a whole-tree admin.
@@ -61,6 +68,15 @@ class LocationService(CrudService[Location]):
     def check_delete(self, session: Session, obj: Location) -> None:
         if session.scalar(select(Location.id).where(Location.parent_id == obj.id).limit(1)):
             raise Conflict("this location still has child locations; move or delete them first")
+        _drop_schedules_targeting(session, "location", obj.id)
+
+
+def _drop_schedules_targeting(session: Session, kind: str, target_id: int) -> None:
+    """A schedule aimed at a display or group that is going away means nothing any more."""
+    for schedule in session.scalars(
+        select(Schedule).where(Schedule.target_kind == kind, Schedule.target_id == target_id)
+    ):
+        session.delete(schedule)
 
 
 def _validate_power(power: list[dict[str, Any]]) -> None:
@@ -103,6 +119,9 @@ class DisplayService(CrudService[Display]):
         for key, value in data.items():
             setattr(obj, key, value)
 
+    def check_delete(self, session: Session, obj: Display) -> None:
+        _drop_schedules_targeting(session, "display", obj.id)
+
     def issue_token(self, session: Session, principal: Principal, display: Display) -> str:
         """Give the display a new device token; the old one stops working at once."""
         require_write(principal, display.location_id, self.write_role, "this display")
@@ -142,6 +161,9 @@ class GroupService(CrudService[Group]):
                 obj.members = [GroupMember(display_id=d.id) for d in displays]
         elif obj.tag and obj.members:
             obj.members = []
+
+    def check_delete(self, session: Session, obj: Group) -> None:
+        _drop_schedules_targeting(session, "group", obj.id)
 
 
 def group_member_ids(group: Group) -> list[int]:
