@@ -10,8 +10,7 @@ from flask import Flask, Response, current_app, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from werkzeug.exceptions import HTTPException
-from werkzeug.routing import IntegerConverter, Map
+from werkzeug.exceptions import HTTPException, NotFound
 
 from signage.config import Settings
 from signage.db import Database
@@ -35,17 +34,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "object-src 'none'",
 ])
 
-MAX_ID = 2**53  # ids in paths: larger ones match no route (SQLite INTEGER overflows at 2**63)
-
-
-class IdConverter(IntegerConverter):
-    """`<int:…>` in every route: a positive id no larger than MAX_ID, so a huge number in
-    a path is a 404 rather than an overflow deep in the database driver."""
-
-    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("min", 1)
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
+MAX_ID = 2**53  # ids in paths beyond this name nothing (SQLite INTEGER overflows at 2**63)
 
 
 csrf = CSRFProtect()
@@ -79,7 +68,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         JSON_SORT_KEYS=False,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.url_map.converters["int"] = IdConverter  # before any route is added
     app.extensions["signage.db"] = Database(settings.database_url)
     _init_extensions(app)
     _register_blueprints(app)
@@ -135,6 +123,7 @@ def _register_hooks(app: Flask) -> None:
     from signage import policy
     from signage.web import close_session
 
+    app.url_value_preprocessor(_ids_in_range)
     app.before_request(policy.enforce)
     app.teardown_appcontext(close_session)
     app.after_request(_secure_headers)
@@ -148,6 +137,16 @@ def _register_hooks(app: Flask) -> None:
         from flask_babel import get_locale
 
         return {"current_language": str(get_locale() or "da")}
+
+
+def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """An id in a path outside 1..MAX_ID is a 404 for every method, before any lookup: a
+    huge number would overflow the database driver. (A converter with min/max would not
+    do: Werkzeug answers 405 instead of 404 when the same path has a rule for another
+    method.)"""
+    for value in (values or {}).values():
+        if isinstance(value, int) and not 1 <= value <= MAX_ID:
+            raise NotFound()
 
 
 def _wants_json() -> bool:

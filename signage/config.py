@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_TIMEZONE = "Europe/Copenhagen"
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
 class ConfigError(ValueError):

@@ -8,7 +8,7 @@ validated fields, and raise `signage.errors` exceptions.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,11 +16,17 @@ from sqlalchemy.orm import Session
 
 from signage import audit
 from signage.accounts.permissions import LocationTree, Principal, Role
-from signage.db import Base
 from signage.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from signage.screens.models import Location
 
-M = TypeVar("M", bound=Base)
+T = TypeVar("T")
+
+
+class Entity(Protocol):
+    id: Any
+
+
+M = TypeVar("M", bound=Entity)
 
 
 def load_tree(session: Session) -> LocationTree:
@@ -28,7 +34,7 @@ def load_tree(session: Session) -> LocationTree:
     return LocationTree({row.id: row.parent_id for row in rows})
 
 
-def get_or_404(session: Session, model: type[M], entity_id: int, what: str) -> M:
+def get_or_404(session: Session, model: type[T], entity_id: int, what: str) -> T:
     obj = session.get(model, entity_id)
     if obj is None:
         raise NotFound(f"{what} {entity_id} does not exist")
@@ -60,7 +66,8 @@ def flush_or_conflict(session: Session, message: str) -> None:
 class CrudService(Generic[M]):
     """Create, update and delete one kind of owned entity inside the caller's scope."""
 
-    model: ClassVar[type[Base]]
+    # Any, not type[M]: class variables cannot name a type parameter.
+    model: ClassVar[type[Any]]
     kind: ClassVar[str]
     write_role: ClassVar[Role]
     # Columns whose values must be unique across the instance, checked before writing.
@@ -70,7 +77,7 @@ class CrudService(Generic[M]):
     def readable_query(self, principal: Principal) -> Select[Any]:
         query = select(self.model)
         if not principal.covers_whole_tree(Role.VIEWER):
-            query = query.where(self.model.location_id.in_(principal.readable()))  # type: ignore[attr-defined]
+            query = query.where(self.model.location_id.in_(principal.readable()))
         return query
 
     def get(self, session: Session, principal: Principal, entity_id: int) -> M:
@@ -78,22 +85,29 @@ class CrudService(Generic[M]):
         # Outside the read scope looks exactly like absent: existence is not leaked.
         if obj is None or not principal.can_read(self.owner_of(obj)):
             raise NotFound(f"{self.kind} {entity_id} does not exist")
-        return obj  # type: ignore[return-value]
+        return obj
 
     def owner_of(self, obj: Any) -> int | None:
-        return obj.location_id  # type: ignore[no-any-return]
+        return obj.location_id
 
     # -- writing ---------------------------------------------------------------------
     def create(self, session: Session, principal: Principal, data: dict[str, Any]) -> M:
-        obj = self.model()
+        obj: M = self.model()
         self.check_unique(session, data, None)
         self.apply(session, principal, obj, data, creating=True)
         require_write(principal, self.owner_of(obj), self.write_role, f"a {self.kind}")
         session.add(obj)
         flush_or_conflict(session, f"this {self.kind} conflicts with an existing one")
-        audit.record(session, principal, f"{self.kind}.create", self.kind, obj.id,  # type: ignore[attr-defined]
-                     self.owner_of(obj), self.audit_details(data))
-        return obj  # type: ignore[return-value]
+        audit.record(
+            session,
+            principal,
+            f"{self.kind}.create",
+            self.kind,
+            obj.id,
+            self.owner_of(obj),
+            self.audit_details(data),
+        )
+        return obj
 
     def update(self, session: Session, principal: Principal, obj: M, data: dict[str, Any]) -> M:
         require_write(principal, self.owner_of(obj), self.write_role, f"this {self.kind}")
@@ -105,21 +119,34 @@ class CrudService(Generic[M]):
             return obj  # an update that changes nothing leaves no change and no audit entry
         session.info["signage.changed"] = True
         flush_or_conflict(session, f"this {self.kind} conflicts with an existing one")
-        audit.record(session, principal, f"{self.kind}.update", self.kind, obj.id,  # type: ignore[attr-defined]
-                     self.owner_of(obj), self.audit_details(data))
+        audit.record(
+            session,
+            principal,
+            f"{self.kind}.update",
+            self.kind,
+            obj.id,
+            self.owner_of(obj),
+            self.audit_details(data),
+        )
         return obj
 
     def delete(self, session: Session, principal: Principal, obj: M) -> None:
         require_write(principal, self.owner_of(obj), self.write_role, f"this {self.kind}")
         self.check_delete(session, obj)
-        entity_id, owner = obj.id, self.owner_of(obj)  # type: ignore[attr-defined]
+        entity_id, owner = obj.id, self.owner_of(obj)
         session.delete(obj)
         flush_or_conflict(session, f"this {self.kind} is still in use and cannot be deleted")
         audit.record(session, principal, f"{self.kind}.delete", self.kind, entity_id, owner)
 
     # -- hooks for subclasses ----------------------------------------------------------
     def apply(
-        self, session: Session, principal: Principal, obj: M, data: dict[str, Any], *, creating: bool
+        self,
+        session: Session,
+        principal: Principal,
+        obj: M,
+        data: dict[str, Any],
+        *,
+        creating: bool,
     ) -> None:
         """Copy validated fields onto the entity; subclasses check references first."""
         if "location_id" in data:
@@ -137,20 +164,22 @@ class CrudService(Generic[M]):
         for column in self.unique:
             if column not in data or data[column] is None:
                 continue
-            query = select(func.count()).select_from(self.model).where(
-                getattr(self.model, column) == data[column]
+            query = (
+                select(func.count())
+                .select_from(self.model)
+                .where(getattr(self.model, column) == data[column])
             )
             if obj is not None:
-                query = query.where(self.model.id != obj.id)  # type: ignore[attr-defined]
+                query = query.where(self.model.id != obj.id)
             if session.scalar(query):
                 raise Conflict(f"a {self.kind} with {column} {data[column]!r} already exists")
 
 
-def ensure_exist(session: Session, model: type[Base], ids: Iterable[int], what: str) -> list[Any]:
+def ensure_exist(session: Session, model: type[Any], ids: Iterable[int], what: str) -> list[Any]:
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return []
-    found = {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(wanted)))}  # type: ignore[attr-defined]
+    found = {obj.id: obj for obj in session.scalars(select(model).where(model.id.in_(wanted)))}
     missing = [i for i in wanted if i not in found]
     if missing:
         raise ValidationFailed(f"unknown {what} id(s): {', '.join(map(str, missing))}")

@@ -45,4 +45,4 @@ __all__ = [
 ]
 
 # Registers the session hook that appends to `changes` on every relevant write.
-import signage.scheduling.changes  # noqa: E402, F401
+import signage.scheduling.changes  # noqa: F401

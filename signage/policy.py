@@ -37,7 +37,11 @@ def role(min_role: Role, scope: str | None = None) -> Access:
 
 
 VIEWER, EDITOR = role(Role.VIEWER), role(Role.EDITOR)
-MANAGER, COMMUNICATOR, ADMIN = role(Role.FACILITY_MANAGER), role(Role.COMMUNICATOR), role(Role.ADMIN)
+MANAGER, COMMUNICATOR, ADMIN = (
+    role(Role.FACILITY_MANAGER),
+    role(Role.COMMUNICATOR),
+    role(Role.ADMIN),
+)
 
 # Who may write each collection (reads need at least a viewer grant).
 COLLECTION_WRITERS: dict[str, Access] = {

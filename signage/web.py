@@ -16,14 +16,14 @@ from signage.db import Database
 
 
 def database(app: Flask | None = None) -> Database:
-    return (app or current_app).extensions["signage.db"]  # type: ignore[no-any-return]
+    return (app or current_app).extensions["signage.db"]
 
 
 def db_session() -> Session:
     """The request's session; rolled back and closed when the request ends."""
     if "db_session" not in g:
         g.db_session = database().sessions()
-    return g.db_session  # type: ignore[no-any-return]
+    return g.db_session
 
 
 def close_session(_exc: BaseException | None = None) -> None:
@@ -44,7 +44,7 @@ def bearer_token() -> str | None:
 def current_principal() -> Principal | None:
     """The caller: a bearer token wins over the console session cookie."""
     if "principal" in g:
-        return g.principal  # type: ignore[no-any-return]
+        return g.principal
     principal: Principal | None = None
     token = bearer_token()
     session = db_session()

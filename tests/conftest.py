@@ -60,9 +60,7 @@ def seeded_template(
 
 
 @pytest.fixture
-def settings(
-    request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path
-) -> Settings:
+def settings(request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path) -> Settings:
     """An instance on its own copy of the database: seeded when the test asks for
     `world`, else empty but migrated."""
     instance = tmp_path / "instance"

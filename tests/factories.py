@@ -45,8 +45,9 @@ def add_location(session: Session, slug: str, parent: int | None = None, **extra
 def add_user(session: Session, email: str, role: str, location_id: int) -> User:
     principal = system_principal(session)
     user = UserService().create(session, principal, {"email": email, "password": PASSWORD})
-    GrantService().create(session, principal,
-                          {"user_id": user.id, "role": role, "location_id": location_id})
+    GrantService().create(
+        session, principal, {"user_id": user.id, "role": role, "location_id": location_id}
+    )
     return user
 
 
@@ -56,9 +57,16 @@ def add_display(session: Session, location_id: int, name: str, **extra: Any) -> 
 
 
 def add_slide(session: Session, location_id: int, heading: str, approved: bool = True) -> int:
-    slide = SlideService().create(session, system_principal(session), {
-        "title": heading, "location_id": location_id, "kind": "text",
-        "fields": {"heading": heading}})
+    slide = SlideService().create(
+        session,
+        system_principal(session),
+        {
+            "title": heading,
+            "location_id": location_id,
+            "kind": "text",
+            "fields": {"heading": heading},
+        },
+    )
     if approved:
         mark_approved(slide.latest, None)
     session.flush()
@@ -73,7 +81,9 @@ def build_world(database: Database) -> World:
         kultur = add_location(session, "kultur", kommune)
         social = add_location(session, "social", kommune)
         world.locations = {
-            "kommune": kommune, "kultur": kultur, "social": social,
+            "kommune": kommune,
+            "kultur": kultur,
+            "social": social,
             "bibliotek": add_location(session, "bibliotek", kultur),
             "plejehjem": add_location(session, "plejehjem", social),
         }

@@ -12,7 +12,9 @@ from signage.schemas import Id, Payload
 Email = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, to_lower=True, max_length=254,
+        strip_whitespace=True,
+        to_lower=True,
+        max_length=254,
         pattern=r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$",
     ),
 ]
@@ -51,6 +53,11 @@ class GrantPatch(Payload):
 class BrandPatch(Payload):
     name: Annotated[str, StringConstraints(max_length=200)] | None = None
     logo_media_id: Id | None = None
-    palette: dict[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}$")],
-                  Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]] | None = None
+    palette: (
+        dict[
+            Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{0,30}$")],
+            Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")],
+        ]
+        | None
+    ) = None
     font: Annotated[str, StringConstraints(max_length=80)] | None = None

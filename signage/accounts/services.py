@@ -20,8 +20,12 @@ from signage.screens.models import Location
 DEFAULT_BRAND: dict[str, Any] = {
     "name": "Infotavle",
     "logo_media_id": None,
-    "palette": {"primary": "#00505c", "accent": "#f0b400", "background": "#ffffff",
-                "text": "#1a1a1a"},
+    "palette": {
+        "primary": "#00505c",
+        "accent": "#f0b400",
+        "background": "#ffffff",
+        "text": "#1a1a1a",
+    },
     "font": "system-ui",
 }
 
@@ -98,15 +102,21 @@ class UserService(CrudService[User]):
         self.apply(session, principal, user, data, creating=True)
         session.add(user)
         session.flush()
-        audit.record(session, principal, "user.create", "user", user.id, None, self.audit_details(data))
+        audit.record(
+            session, principal, "user.create", "user", user.id, None, self.audit_details(data)
+        )
         return user
 
-    def update(self, session: Session, principal: Principal, obj: User, data: dict[str, Any]) -> User:
+    def update(
+        self, session: Session, principal: Principal, obj: User, data: dict[str, Any]
+    ) -> User:
         self._require_admin(principal)
         self.check_unique(session, data, obj)
         self.apply(session, principal, obj, data, creating=False)
         session.flush()
-        audit.record(session, principal, "user.update", "user", obj.id, None, self.audit_details(data))
+        audit.record(
+            session, principal, "user.update", "user", obj.id, None, self.audit_details(data)
+        )
         return obj
 
     def delete(self, session: Session, principal: Principal, obj: User) -> None:
@@ -120,8 +130,13 @@ class UserService(CrudService[User]):
         audit.record(session, principal, "user.delete", "user", user_id, None)
 
     def apply(
-        self, session: Session, principal: Principal, obj: User, data: dict[str, Any],
-        *, creating: bool,
+        self,
+        session: Session,
+        principal: Principal,
+        obj: User,
+        data: dict[str, Any],
+        *,
+        creating: bool,
     ) -> None:
         data = dict(data)
         if "password" in data:
@@ -142,7 +157,9 @@ class UserService(CrudService[User]):
 
 def pseudonymise(session: Session, user: User) -> None:
     """Keep the audit trail of a deleted user under a stable pseudonym."""
-    pseudonym = "deleted-user-" + hashlib.sha256(f"{user.id}:{user.email}".encode()).hexdigest()[:10]
+    pseudonym = (
+        "deleted-user-" + hashlib.sha256(f"{user.id}:{user.email}".encode()).hexdigest()[:10]
+    )
     for event in session.scalars(select(AuditEvent).where(AuditEvent.actor_id == user.id)):
         event.actor_label = pseudonym
 
@@ -153,14 +170,25 @@ class GrantService(CrudService[Grant]):
     write_role = Role.ADMIN
 
     def apply(
-        self, session: Session, principal: Principal, obj: Grant, data: dict[str, Any],
-        *, creating: bool,
+        self,
+        session: Session,
+        principal: Principal,
+        obj: Grant,
+        data: dict[str, Any],
+        *,
+        creating: bool,
     ) -> None:
         if "user_id" in data:
             get_or_404(session, User, data["user_id"], "user")
         super().apply(session, principal, obj, data, creating=creating)
-        exists = select(func.count()).select_from(Grant).where(
-            Grant.user_id == obj.user_id, Grant.role == obj.role, Grant.location_id == obj.location_id
+        exists = (
+            select(func.count())
+            .select_from(Grant)
+            .where(
+                Grant.user_id == obj.user_id,
+                Grant.role == obj.role,
+                Grant.location_id == obj.location_id,
+            )
         )
         if obj.id is not None:
             exists = exists.where(Grant.id != obj.id)
@@ -182,9 +210,13 @@ def update_brand(session: Session, principal: Principal, changes: dict[str, Any]
         session.add(setting)
     setting.value = {**setting.value, **changes}
     session.flush()
-    audit.record(session, principal, "brand.update", "brand", None, None, {"fields": sorted(changes)})
+    audit.record(
+        session, principal, "brand.update", "brand", None, None, {"fields": sorted(changes)}
+    )
     return get_brand(session)
 
 
 def first_root(session: Session) -> Location | None:
-    return session.scalar(select(Location).where(Location.parent_id.is_(None)).order_by(Location.id))
+    return session.scalar(
+        select(Location).where(Location.parent_id.is_(None)).order_by(Location.id)
+    )

@@ -10,8 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-
 from signage.accounts.schemas import GrantIn, GrantPatch, UserIn, UserPatch
 from signage.accounts.services import GrantService, UserService
 from signage.api import serializers
@@ -25,9 +23,17 @@ from signage.content.schemas import (
 )
 from signage.content.services import PlaylistService, SlideService, ThemeService
 from signage.crud import CrudService
+from signage.schemas import Payload
 from signage.scheduling.schemas import ScheduleIn, SchedulePatch
 from signage.scheduling.services import ScheduleService
-from signage.screens.schemas import DisplayIn, DisplayPatch, GroupIn, GroupPatch, LocationIn, LocationPatch
+from signage.screens.schemas import (
+    DisplayIn,
+    DisplayPatch,
+    GroupIn,
+    GroupPatch,
+    LocationIn,
+    LocationPatch,
+)
 from signage.screens.services import DisplayService, GroupService, LocationService
 
 
@@ -35,8 +41,8 @@ from signage.screens.services import DisplayService, GroupService, LocationServi
 class Collection:
     name: str
     service: CrudService[Any]
-    create: type[BaseModel]
-    patch: type[BaseModel]
+    create: type[Payload]
+    patch: type[Payload]
     serialize: Callable[[Any], dict[str, Any]]
     # Query parameters that filter the list, each naming a model column.
     filters: tuple[str, ...] = ("location_id",)
@@ -49,17 +55,35 @@ class Collection:
 COLLECTIONS: dict[str, Collection] = {
     c.name: c
     for c in (
-        Collection("locations", LocationService(), LocationIn, LocationPatch,
-                   serializers.location, ("parent_id",)),
+        Collection(
+            "locations",
+            LocationService(),
+            LocationIn,
+            LocationPatch,
+            serializers.location,
+            ("parent_id",),
+        ),
         Collection("displays", DisplayService(), DisplayIn, DisplayPatch, serializers.display),
         Collection("groups", GroupService(), GroupIn, GroupPatch, serializers.group),
         Collection("themes", ThemeService(), ThemeIn, ThemePatch, serializers.theme),
         Collection("users", UserService(), UserIn, UserPatch, serializers.user, ()),
-        Collection("grants", GrantService(), GrantIn, GrantPatch, serializers.grant,
-                   ("user_id", "location_id")),
+        Collection(
+            "grants",
+            GrantService(),
+            GrantIn,
+            GrantPatch,
+            serializers.grant,
+            ("user_id", "location_id"),
+        ),
         Collection("playlists", PlaylistService(), PlaylistIn, PlaylistPatch, serializers.playlist),
         Collection("slides", SlideService(), SlideIn, SlidePatch, serializers.slide),
-        Collection("schedules", ScheduleService(), ScheduleIn, SchedulePatch,
-                   serializers.schedule, ("location_id", "playlist_id")),
+        Collection(
+            "schedules",
+            ScheduleService(),
+            ScheduleIn,
+            SchedulePatch,
+            serializers.schedule,
+            ("location_id", "playlist_id"),
+        ),
     )
 }

@@ -17,40 +17,79 @@ def iso(value: datetime | None) -> str | None:
 
 
 def location(obj: Location) -> dict[str, Any]:
-    return {"id": obj.id, "slug": obj.slug, "name": obj.name, "parent_id": obj.parent_id,
-            "timezone": obj.timezone, "public": obj.public, "created_at": iso(obj.created_at)}
+    return {
+        "id": obj.id,
+        "slug": obj.slug,
+        "name": obj.name,
+        "parent_id": obj.parent_id,
+        "timezone": obj.timezone,
+        "public": obj.public,
+        "created_at": iso(obj.created_at),
+    }
 
 
 def display(obj: Display) -> dict[str, Any]:
     return {
-        "id": obj.id, "name": obj.name, "location_id": obj.location_id,
-        "orientation": obj.orientation, "resolution": [obj.width, obj.height],
-        "rotation": obj.rotation, "timezone": obj.timezone, "languages": obj.languages,
-        "tags": obj.tags, "power": obj.power, "paired": obj.token_hash is not None,
-        "online": obj.online, "last_seen_at": iso(obj.last_seen_at),
-        "player_version": obj.player_version, "clock_skew_ms": obj.clock_skew_ms,
-        "showing": obj.showing, "created_at": iso(obj.created_at),
+        "id": obj.id,
+        "name": obj.name,
+        "location_id": obj.location_id,
+        "orientation": obj.orientation,
+        "resolution": [obj.width, obj.height],
+        "rotation": obj.rotation,
+        "timezone": obj.timezone,
+        "languages": obj.languages,
+        "tags": obj.tags,
+        "power": obj.power,
+        "paired": obj.token_hash is not None,
+        "online": obj.online,
+        "last_seen_at": iso(obj.last_seen_at),
+        "player_version": obj.player_version,
+        "clock_skew_ms": obj.clock_skew_ms,
+        "showing": obj.showing,
+        "created_at": iso(obj.created_at),
     }
 
 
 def group(obj: Group) -> dict[str, Any]:
-    return {"id": obj.id, "slug": obj.slug, "name": obj.name, "location_id": obj.location_id,
-            "tag": obj.tag, "display_ids": [m.display_id for m in obj.members],
-            "created_at": iso(obj.created_at)}
+    return {
+        "id": obj.id,
+        "slug": obj.slug,
+        "name": obj.name,
+        "location_id": obj.location_id,
+        "tag": obj.tag,
+        "display_ids": [m.display_id for m in obj.members],
+        "created_at": iso(obj.created_at),
+    }
 
 
 def theme(obj: Theme) -> dict[str, Any]:
-    return {"id": obj.id, "slug": obj.slug, "name": obj.name, "location_id": obj.location_id,
-            "year": obj.year, "color": obj.color, "created_at": iso(obj.created_at)}
+    return {
+        "id": obj.id,
+        "slug": obj.slug,
+        "name": obj.name,
+        "location_id": obj.location_id,
+        "year": obj.year,
+        "color": obj.color,
+        "created_at": iso(obj.created_at),
+    }
 
 
 def revision(obj: SlideRevision) -> dict[str, Any]:
     return {
-        "id": obj.id, "number": obj.number, "status": obj.status, "kind": obj.kind,
-        "fields": obj.fields, "variants": obj.variants, "pictogram": obj.pictogram,
-        "alt": obj.alt, "media_id": obj.media_id, "duration": obj.duration,
-        "author_id": obj.author_id, "reviewer_id": obj.reviewer_id,
-        "review_note": obj.review_note, "created_at": iso(obj.created_at),
+        "id": obj.id,
+        "number": obj.number,
+        "status": obj.status,
+        "kind": obj.kind,
+        "fields": obj.fields,
+        "variants": obj.variants,
+        "pictogram": obj.pictogram,
+        "alt": obj.alt,
+        "media_id": obj.media_id,
+        "duration": obj.duration,
+        "author_id": obj.author_id,
+        "reviewer_id": obj.reviewer_id,
+        "review_note": obj.review_note,
+        "created_at": iso(obj.created_at),
         "decided_at": iso(obj.decided_at),
     }
 
@@ -59,45 +98,87 @@ def slide(obj: Slide) -> dict[str, Any]:
     latest = obj.latest
     live = obj.live_revision
     return {
-        "id": obj.id, "key": obj.key, "title": obj.title, "location_id": obj.location_id,
-        "orientation": obj.orientation, "valid_from": obj.valid_from,
-        "valid_until": obj.valid_until, "theme_id": obj.theme_id, "public": obj.public,
-        "status": latest.status, "revision": latest.number,
+        "id": obj.id,
+        "key": obj.key,
+        "title": obj.title,
+        "location_id": obj.location_id,
+        "orientation": obj.orientation,
+        "valid_from": obj.valid_from,
+        "valid_until": obj.valid_until,
+        "theme_id": obj.theme_id,
+        "public": obj.public,
+        "status": latest.status,
+        "revision": latest.number,
         "live_revision": live.number if live else None,
-        "latest": revision(latest), "live": revision(live) if live else None,
+        "latest": revision(latest),
+        "live": revision(live) if live else None,
         "created_at": iso(obj.created_at),
     }
 
 
 def playlist(obj: Playlist) -> dict[str, Any]:
-    return {"id": obj.id, "slug": obj.slug, "name": obj.name, "location_id": obj.location_id,
-            "items": [{"slide_id": i.slide_id, "duration": i.duration} for i in obj.items],
-            "created_at": iso(obj.created_at)}
+    return {
+        "id": obj.id,
+        "slug": obj.slug,
+        "name": obj.name,
+        "location_id": obj.location_id,
+        "items": [{"slide_id": i.slide_id, "duration": i.duration} for i in obj.items],
+        "created_at": iso(obj.created_at),
+    }
 
 
 def schedule(obj: Schedule) -> dict[str, Any]:
     window = [obj.window_start, obj.window_end] if obj.window_start else None
     return {
-        "id": obj.id, "key": obj.key, "playlist_id": obj.playlist_id, "target": target_of(obj),
-        "location_id": obj.location_id, "region": obj.region, "rrule": obj.rrule,
-        "window": window, "starts": obj.starts, "ends": obj.ends, "exdates": obj.exdates,
-        "holidays": obj.holidays, "tier": obj.tier, "weight": obj.weight,
+        "id": obj.id,
+        "key": obj.key,
+        "playlist_id": obj.playlist_id,
+        "target": target_of(obj),
+        "location_id": obj.location_id,
+        "region": obj.region,
+        "rrule": obj.rrule,
+        "window": window,
+        "starts": obj.starts,
+        "ends": obj.ends,
+        "exdates": obj.exdates,
+        "holidays": obj.holidays,
+        "tier": obj.tier,
+        "weight": obj.weight,
         "created_at": iso(obj.created_at),
     }
 
 
 def user(obj: User) -> dict[str, Any]:
-    return {"id": obj.id, "email": obj.email, "name": obj.name, "language": obj.language,
-            "active": obj.active, "grants": [grant(g) for g in obj.grants],
-            "created_at": iso(obj.created_at), "last_login_at": iso(obj.last_login_at)}
+    return {
+        "id": obj.id,
+        "email": obj.email,
+        "name": obj.name,
+        "language": obj.language,
+        "active": obj.active,
+        "grants": [grant(g) for g in obj.grants],
+        "created_at": iso(obj.created_at),
+        "last_login_at": iso(obj.last_login_at),
+    }
 
 
 def grant(obj: Grant) -> dict[str, Any]:
-    return {"id": obj.id, "user_id": obj.user_id, "role": obj.role,
-            "location_id": obj.location_id, "created_at": iso(obj.created_at)}
+    return {
+        "id": obj.id,
+        "user_id": obj.user_id,
+        "role": obj.role,
+        "location_id": obj.location_id,
+        "created_at": iso(obj.created_at),
+    }
 
 
 def audit_event(obj: AuditEvent) -> dict[str, Any]:
-    return {"id": obj.id, "at": iso(obj.at), "actor": obj.actor_label, "action": obj.action,
-            "entity_kind": obj.entity_kind, "entity_id": obj.entity_id,
-            "location_id": obj.location_id, "details": obj.details}
+    return {
+        "id": obj.id,
+        "at": iso(obj.at),
+        "actor": obj.actor_label,
+        "action": obj.action,
+        "entity_kind": obj.entity_kind,
+        "entity_id": obj.entity_id,
+        "location_id": obj.location_id,
+        "details": obj.details,
+    }

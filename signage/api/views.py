@@ -53,7 +53,11 @@ def _register(collection: Collection) -> None:
         session = db_session()
         data = parse(collection.create).given()
         obj = service.create(session, principal(), data)
-        token = DisplayService().issue_token(session, principal(), obj) if data.get("provision") else None
+        token = (
+            DisplayService().issue_token(session, principal(), obj)
+            if data.get("provision")
+            else None
+        )
         body = serialize(obj)
         if token is not None:
             body["token"] = token  # shown this once; only its hash is stored
@@ -162,10 +166,14 @@ def audit() -> Response:
 @bp.get("/me")
 def me() -> Response:
     who = principal()
-    return jsonify({
-        "user_id": who.user_id, "label": who.label, "scope": who.scope,
-        "grants": [{"role": g.role.slug, "location_id": g.location_id} for g in who.grants],
-    })
+    return jsonify(
+        {
+            "user_id": who.user_id,
+            "label": who.label,
+            "scope": who.scope,
+            "grants": [{"role": g.role.slug, "location_id": g.location_id} for g in who.grants],
+        }
+    )
 
 
 # The OpenAPI document lives beside the versioned API, at /api/openapi.json.

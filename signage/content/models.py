@@ -160,7 +160,5 @@ class PlaylistItem(Base):
         ForeignKey("playlists.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(Integer)
-    slide_id: Mapped[int] = mapped_column(
-        ForeignKey("slides.id", ondelete="CASCADE"), index=True
-    )
+    slide_id: Mapped[int] = mapped_column(ForeignKey("slides.id", ondelete="CASCADE"), index=True)
     duration: Mapped[int | None]

@@ -15,8 +15,9 @@ Duration = Annotated[int, Field(ge=1, le=86400)]
 DateOrDateTime = Annotated[
     str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?)?$")
 ]
-Fields = Annotated[dict[Annotated[str, StringConstraints(max_length=40)], object],
-                   Field(max_length=20)]
+Fields = Annotated[
+    dict[Annotated[str, StringConstraints(max_length=40)], object], Field(max_length=20)
+]
 Variants = Annotated[dict[LanguageCode, Fields], Field(max_length=20)]
 Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
 SlideKey = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_.-]{0,119}$")]

@@ -13,8 +13,8 @@ from signage.content.templates import PICTOGRAMS, TEMPLATES, check_fields
 from signage.core.recurrence import RecurrenceError, validate_span
 from signage.crud import CrudService, ensure_exist, get_or_404, require_write
 from signage.db import utcnow
-from signage.screens.models import Location
 from signage.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from signage.screens.models import Location
 
 REVISION_FIELDS = ("kind", "fields", "variants", "pictogram", "alt", "media_id", "duration")
 
@@ -33,8 +33,13 @@ class SlideService(CrudService[Slide]):
     unique = ("key",)
 
     def apply(
-        self, session: Session, principal: Principal, obj: Slide, data: dict[str, Any],
-        *, creating: bool,
+        self,
+        session: Session,
+        principal: Principal,
+        obj: Slide,
+        data: dict[str, Any],
+        *,
+        creating: bool,
     ) -> None:
         content = {k: data[k] for k in REVISION_FIELDS if k in data}
         slide_fields = {k: v for k, v in data.items() if k not in REVISION_FIELDS}
@@ -60,10 +65,13 @@ class SlideService(CrudService[Slide]):
             raise ValidationFailed(message) from exc
 
     def _new_revision(
-        self, session: Session, principal: Principal, previous: SlideRevision | None,
+        self,
+        session: Session,
+        principal: Principal,
+        previous: SlideRevision | None,
         changes: dict[str, Any],
     ) -> SlideRevision:
-        base: dict[str, Any] = {name: None for name in REVISION_FIELDS}
+        base: dict[str, Any] = dict.fromkeys(REVISION_FIELDS)
         base.update(kind="text", fields={}, variants={})
         if previous is not None:
             base.update({name: getattr(previous, name) for name in REVISION_FIELDS})
@@ -76,7 +84,9 @@ class SlideService(CrudService[Slide]):
             **base,
         )
 
-    def _check_content(self, session: Session, principal: Principal, content: dict[str, Any]) -> None:
+    def _check_content(
+        self, session: Session, principal: Principal, content: dict[str, Any]
+    ) -> None:
         kind = content["kind"]
         problems = check_fields(kind, content["fields"] or {}, content["variants"] or {})
         if content["pictogram"] and content["pictogram"] not in PICTOGRAMS:
@@ -93,9 +103,7 @@ class SlideService(CrudService[Slide]):
     # -- moderation ----------------------------------------------------------------
     def submit(self, session: Session, principal: Principal, slide: Slide) -> SlideRevision:
         require_write(principal, slide.location_id, Role.EDITOR, "this slide")
-        revision = slide.latest
-        if revision.status not in {"draft", "rejected"}:
-            raise Conflict(f"revision {revision.number} is {revision.status}; only a draft can be submitted")
+        revision = _latest_in(slide, {"draft", "rejected"}, "submitted")
         revision.status = "pending"
         self._record(session, principal, "slide.submit", slide, revision)
         return revision
@@ -104,9 +112,7 @@ class SlideService(CrudService[Slide]):
         self, session: Session, principal: Principal, slide: Slide, note: str | None = None
     ) -> SlideRevision:
         require_write(principal, slide.location_id, Role.FACILITY_MANAGER, "approvals here")
-        revision = slide.latest
-        if revision.status != "pending":
-            raise Conflict(f"revision {revision.number} is {revision.status}; only a pending one can be approved")
+        revision = _latest_in(slide, {"pending"}, "approved")
         if revision.author_id == principal.user_id and not principal.is_admin:
             raise Forbidden("nobody but an admin approves their own revision")
         mark_approved(revision, principal.user_id, note)
@@ -117,9 +123,7 @@ class SlideService(CrudService[Slide]):
         self, session: Session, principal: Principal, slide: Slide, note: str | None = None
     ) -> SlideRevision:
         require_write(principal, slide.location_id, Role.FACILITY_MANAGER, "approvals here")
-        revision = slide.latest
-        if revision.status != "pending":
-            raise Conflict(f"revision {revision.number} is {revision.status}; only a pending one can be rejected")
+        revision = _latest_in(slide, {"pending"}, "rejected")
         revision.status = "rejected"
         revision.reviewer_id = principal.user_id
         revision.review_note = note
@@ -128,18 +132,42 @@ class SlideService(CrudService[Slide]):
         return revision
 
     def _record(
-        self, session: Session, principal: Principal, action: str, slide: Slide, revision: SlideRevision
+        self,
+        session: Session,
+        principal: Principal,
+        action: str,
+        slide: Slide,
+        revision: SlideRevision,
     ) -> None:
         session.flush()
-        audit.record(session, principal, action, "slide", slide.id, slide.location_id,
-                     {"revision": revision.number})
+        audit.record(
+            session,
+            principal,
+            action,
+            "slide",
+            slide.id,
+            slide.location_id,
+            {"revision": revision.number},
+        )
+
+
+def _latest_in(slide: Slide, statuses: set[str], verb: str) -> SlideRevision:
+    revision = slide.latest
+    if revision.status not in statuses:
+        wanted = " or ".join(sorted(statuses))
+        raise Conflict(
+            f"revision {revision.number} is {revision.status}; only a {wanted} one can be {verb}"
+        )
+    return revision
 
 
 def _same_content(revision: SlideRevision | None, content: dict[str, Any]) -> bool:
     return revision is not None and all(getattr(revision, k) == v for k, v in content.items())
 
 
-def mark_approved(revision: SlideRevision, reviewer_id: int | None, note: str | None = None) -> None:
+def mark_approved(
+    revision: SlideRevision, reviewer_id: int | None, note: str | None = None
+) -> None:
     """Make `revision` the one that plays; the previous approved one stops."""
     revision.status = "approved"
     revision.reviewer_id = reviewer_id
@@ -155,8 +183,13 @@ class PlaylistService(CrudService[Playlist]):
     unique = ("slug",)
 
     def apply(
-        self, session: Session, principal: Principal, obj: Playlist, data: dict[str, Any],
-        *, creating: bool,
+        self,
+        session: Session,
+        principal: Principal,
+        obj: Playlist,
+        data: dict[str, Any],
+        *,
+        creating: bool,
     ) -> None:
         data = dict(data)
         items = data.pop("items", None)

@@ -41,15 +41,47 @@ KINDS = tuple(TEMPLATES)
 UNTRANSLATED = frozenset({"url", "refresh_s", "date"})
 
 # The bundled pictogram set (names from the icon package the player loads).
-PICTOGRAMS = frozenset({
-    "alert", "bell", "bus", "calendar", "clock", "coffee", "door", "fire", "first-aid",
-    "hand-wash", "heart", "info", "key", "library", "lock", "mail", "map-pin", "megaphone",
-    "parking", "phone", "recycle", "road", "shield", "snowflake", "sun", "thermometer",
-    "tool", "truck", "users", "utensils", "wheelchair", "wifi",
-})
+PICTOGRAMS = frozenset(
+    {
+        "alert",
+        "bell",
+        "bus",
+        "calendar",
+        "clock",
+        "coffee",
+        "door",
+        "fire",
+        "first-aid",
+        "hand-wash",
+        "heart",
+        "info",
+        "key",
+        "library",
+        "lock",
+        "mail",
+        "map-pin",
+        "megaphone",
+        "parking",
+        "phone",
+        "recycle",
+        "road",
+        "shield",
+        "snowflake",
+        "sun",
+        "thermometer",
+        "tool",
+        "truck",
+        "users",
+        "utensils",
+        "wheelchair",
+        "wifi",
+    }
+)
 
 
-def check_fields(kind: str, fields: dict[str, Any], variants: dict[str, dict[str, Any]]) -> list[str]:
+def check_fields(
+    kind: str, fields: dict[str, Any], variants: dict[str, dict[str, Any]]
+) -> list[str]:
     """Every problem with a slide's fields, as sentences; empty when all is well."""
     template = TEMPLATES[kind]
     problems: list[str] = []

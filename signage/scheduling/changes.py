@@ -6,6 +6,7 @@ Done as a session event so that the API, the command line and jobs cannot forget
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event, insert
@@ -19,36 +20,29 @@ from signage.scheduling.models import Change, Schedule
 from signage.screens.models import Display, Group, GroupMember, Location
 
 
+# Which change writing each kind of row makes: (kind, entity id).
+_CHANGE_OF: dict[type[Any], Callable[[Any], tuple[str, int | None]]] = {
+    Location: lambda o: ("location", o.id),
+    Display: lambda o: ("display", o.id),
+    Group: lambda o: ("group", o.id),
+    GroupMember: lambda o: ("group", o.group_id),
+    Slide: lambda o: ("slide", o.id),
+    SlideRevision: lambda o: ("slide", o.slide_id),
+    Playlist: lambda o: ("playlist", o.id),
+    PlaylistItem: lambda o: ("playlist", o.playlist_id),
+    Schedule: lambda o: ("schedule", o.id),
+    Alert: lambda o: ("alert", o.id),
+    Media: lambda o: ("media", o.id),
+    Rendition: lambda o: ("media", o.media_id),
+}
+
+
 def _change_of(obj: Any) -> tuple[str, int | None] | None:
     """The change that writing `obj` makes, or None when no display can notice."""
-    match obj:
-        case Location():
-            return ("location", obj.id)
-        case Display():
-            return ("display", obj.id)
-        case Group():
-            return ("group", obj.id)
-        case GroupMember():
-            return ("group", obj.group_id)
-        case Slide():
-            return ("slide", obj.id)
-        case SlideRevision():
-            return ("slide", obj.slide_id)
-        case Playlist():
-            return ("playlist", obj.id)
-        case PlaylistItem():
-            return ("playlist", obj.playlist_id)
-        case Schedule():
-            return ("schedule", obj.id)
-        case Alert():
-            return ("alert", obj.id)
-        case Media():
-            return ("media", obj.id)
-        case Rendition():
-            return ("media", obj.media_id)
-        case Setting() if obj.key == "brand":
-            return ("brand", None)
-    return None
+    if isinstance(obj, Setting):
+        return ("brand", None) if obj.key == "brand" else None
+    make = _CHANGE_OF.get(type(obj))
+    return make(obj) if make else None
 
 
 def _collect(session: Session) -> list[tuple[str, int | None]]:
@@ -69,5 +63,8 @@ def _append_changes(session: Session, _context: Any) -> None:
         now = utcnow()
         session.connection().execute(
             insert(Change),
-            [{"kind": kind, "entity_id": entity_id, "created_at": now} for kind, entity_id in changes],
+            [
+                {"kind": kind, "entity_id": entity_id, "created_at": now}
+                for kind, entity_id in changes
+            ],
         )

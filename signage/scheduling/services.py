@@ -38,8 +38,13 @@ class ScheduleService(CrudService[Schedule]):
     unique = ("key",)
 
     def apply(
-        self, session: Session, principal: Principal, obj: Schedule, data: dict[str, Any],
-        *, creating: bool,
+        self,
+        session: Session,
+        principal: Principal,
+        obj: Schedule,
+        data: dict[str, Any],
+        *,
+        creating: bool,
     ) -> None:
         data = dict(data)
         if "target" in data:
@@ -62,11 +67,12 @@ class ScheduleService(CrudService[Schedule]):
             if not roots:
                 raise ValidationFailed("there is no location yet to schedule on")
             return roots[0]
-        model = {"location": Location, "group": Group, "display": Display}[obj.target_kind]
-        assert obj.target_id is not None  # noqa: S101 - target_to_columns sets it with the kind
-        target = session.get(model, obj.target_id)
-        location_id = None if target is None else (
-            target.id if isinstance(target, Location) else target.location_id
+        model: Any = {"location": Location, "group": Group, "display": Display}[obj.target_kind]
+        target = session.get(model, obj.target_id) if obj.target_id else None
+        location_id = (
+            None
+            if target is None
+            else (target.id if isinstance(target, Location) else target.location_id)
         )
         if location_id is None or not principal.can_read(location_id):
             raise NotFound(f"target {obj.target_kind} {obj.target_id} does not exist")

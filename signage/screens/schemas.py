@@ -36,7 +36,9 @@ class PowerWindow(Payload):
     exdates: Annotated[list[str], Field(max_length=366)] = []
 
 
-Resolution = Annotated[list[Annotated[int, Field(ge=16, le=16384)]], Field(min_length=2, max_length=2)]
+Resolution = Annotated[
+    list[Annotated[int, Field(ge=16, le=16384)]], Field(min_length=2, max_length=2)
+]
 
 
 class DisplayIn(Payload):

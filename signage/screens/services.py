@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
@@ -46,13 +46,25 @@ class LocationService(CrudService[Location]):
         self.check_unique(session, data, None)
         session.add(obj)
         session.flush()
-        audit.record(session, principal, "location.create", "location", obj.id, obj.id,
-                     self.audit_details(data))
+        audit.record(
+            session,
+            principal,
+            "location.create",
+            "location",
+            obj.id,
+            obj.id,
+            self.audit_details(data),
+        )
         return obj
 
     def apply(
-        self, session: Session, principal: Principal, obj: Location, data: dict[str, Any],
-        *, creating: bool,
+        self,
+        session: Session,
+        principal: Principal,
+        obj: Location,
+        data: dict[str, Any],
+        *,
+        creating: bool,
     ) -> None:
         if "parent_id" in data and data["parent_id"] != obj.parent_id:
             new_parent = data["parent_id"]
@@ -96,8 +108,13 @@ class DisplayService(CrudService[Display]):
     write_role = Role.FACILITY_MANAGER
 
     def apply(
-        self, session: Session, principal: Principal, obj: Display, data: dict[str, Any],
-        *, creating: bool,
+        self,
+        session: Session,
+        principal: Principal,
+        obj: Display,
+        data: dict[str, Any],
+        *,
+        creating: bool,
     ) -> None:
         data = dict(data)
         data.pop("provision", None)
@@ -129,8 +146,9 @@ class DisplayService(CrudService[Display]):
         display.token_hash = hash_token(token)
         display.token_issued_at = utcnow()
         session.flush()
-        audit.record(session, principal, "display.token", "display", display.id,
-                     display.location_id)
+        audit.record(
+            session, principal, "display.token", "display", display.id, display.location_id
+        )
         return token
 
 
@@ -141,8 +159,13 @@ class GroupService(CrudService[Group]):
     unique = ("slug",)
 
     def apply(
-        self, session: Session, principal: Principal, obj: Group, data: dict[str, Any],
-        *, creating: bool,
+        self,
+        session: Session,
+        principal: Principal,
+        obj: Group,
+        data: dict[str, Any],
+        *,
+        creating: bool,
     ) -> None:
         data = dict(data)
         display_ids = data.pop("display_ids", None)

@@ -15,8 +15,9 @@ from tests.factories import World
 
 def changes_since(database: Database, after: int) -> list[tuple[str, int | None]]:
     with database.sessions() as session:
-        rows = session.execute(select(Change.kind, Change.entity_id).where(Change.id > after)
-                               .order_by(Change.id)).all()
+        rows = session.execute(
+            select(Change.kind, Change.entity_id).where(Change.id > after).order_by(Change.id)
+        ).all()
     return [(row.kind, row.entity_id) for row in rows]
 
 
@@ -27,13 +28,23 @@ def last_change(database: Database) -> int:
 
 def test_api_writes_append_changes(as_user: Any, world: World, database: Database) -> None:
     start = last_change(database)
-    playlist = as_user("manager").post("playlists", {
-        "slug": "p", "name": "P", "location_id": world.locations["bibliotek"]}).get_json()
-    schedule = as_user("manager").post("schedules", {
-        "playlist_id": playlist["id"], "target": {"display_id": world.displays["bibliotek"]}}).get_json()
+    playlist = (
+        as_user("manager")
+        .post("playlists", {"slug": "p", "name": "P", "location_id": world.locations["bibliotek"]})
+        .get_json()
+    )
+    schedule = (
+        as_user("manager")
+        .post(
+            "schedules",
+            {"playlist_id": playlist["id"], "target": {"display_id": world.displays["bibliotek"]}},
+        )
+        .get_json()
+    )
     as_user("manager").patch(f"displays/{world.displays['bibliotek']}", {"rotation": 180})
     assert changes_since(database, start) == [
-        ("playlist", playlist["id"]), ("schedule", schedule["id"]),
+        ("playlist", playlist["id"]),
+        ("schedule", schedule["id"]),
         ("display", world.displays["bibliotek"]),
     ]
 
@@ -54,13 +65,19 @@ def test_an_update_that_changes_nothing_appends_nothing(
 
 
 def test_writes_are_audited_with_the_actor(as_user: Any, world: World, database: Database) -> None:
-    theme = as_user("communicator").post("themes", {
-        "slug": "t", "name": "T", "location_id": world.locations["kommune"]}).get_json()
+    theme = (
+        as_user("communicator")
+        .post("themes", {"slug": "t", "name": "T", "location_id": world.locations["kommune"]})
+        .get_json()
+    )
     with database.sessions() as session:
         event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     assert event is not None
     assert (event.action, event.entity_id, event.actor_label) == (
-        "theme.create", theme["id"], "communicator@example.dk")
+        "theme.create",
+        theme["id"],
+        "communicator@example.dk",
+    )
     audit = as_user("admin").get("audit", query_string={"limit": 500}).get_json()["items"]
     assert audit[-1]["action"] == "theme.create"
     assert as_user("communicator").get("audit").status_code == 403
@@ -69,11 +86,21 @@ def test_writes_are_audited_with_the_actor(as_user: Any, world: World, database:
 def test_deleting_a_user_keeps_their_audit_trail_under_a_pseudonym(
     as_user: Any, world: World, database: Database
 ) -> None:
-    as_user("editor").post("slides", {"title": "S", "location_id": world.locations["bibliotek"],
-                                      "kind": "text", "fields": {"heading": "S"}})
+    as_user("editor").post(
+        "slides",
+        {
+            "title": "S",
+            "location_id": world.locations["bibliotek"],
+            "kind": "text",
+            "fields": {"heading": "S"},
+        },
+    )
     assert as_user("admin").delete(f"users/{world.users['editor']}").status_code == 204
     with database.sessions() as session:
-        labels = set(session.scalars(select(AuditEvent.actor_label).where(
-            AuditEvent.action == "slide.create")))
+        labels = set(
+            session.scalars(
+                select(AuditEvent.actor_label).where(AuditEvent.action == "slide.create")
+            )
+        )
     assert "editor@example.dk" not in labels
     assert any(label.startswith("deleted-user-") for label in labels)

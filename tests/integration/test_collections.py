@@ -20,19 +20,34 @@ def location_body(w: World) -> dict[str, Any]:
 
 
 def display_body(w: World) -> dict[str, Any]:
-    return {"name": "Udlån", "location_id": w.locations["bibliotek"], "orientation": "portrait",
-            "resolution": [1080, 1920], "languages": ["da", "uk"], "tags": ["udlaan"],
-            "power": [{"window": ["07:00", "20:00"], "rrule": "FREQ=WEEKLY;BYDAY=MO,TU"}]}
+    return {
+        "name": "Udlån",
+        "location_id": w.locations["bibliotek"],
+        "orientation": "portrait",
+        "resolution": [1080, 1920],
+        "languages": ["da", "uk"],
+        "tags": ["udlaan"],
+        "power": [{"window": ["07:00", "20:00"], "rrule": "FREQ=WEEKLY;BYDAY=MO,TU"}],
+    }
 
 
 def group_body(w: World) -> dict[str, Any]:
-    return {"slug": "bib-skaerme", "name": "Bibliotekets skærme",
-            "location_id": w.locations["bibliotek"], "display_ids": [w.displays["bibliotek"]]}
+    return {
+        "slug": "bib-skaerme",
+        "name": "Bibliotekets skærme",
+        "location_id": w.locations["bibliotek"],
+        "display_ids": [w.displays["bibliotek"]],
+    }
 
 
 def theme_body(w: World) -> dict[str, Any]:
-    return {"slug": "trivsel-2027", "name": "Trivsel", "location_id": w.locations["kommune"],
-            "year": 2027, "color": "#00aa88"}
+    return {
+        "slug": "trivsel-2027",
+        "name": "Trivsel",
+        "location_id": w.locations["kommune"],
+        "year": 2027,
+        "color": "#00aa88",
+    }
 
 
 def user_body(w: World) -> dict[str, Any]:
@@ -44,20 +59,34 @@ def grant_body(w: World) -> dict[str, Any]:
 
 
 def playlist_body(w: World) -> dict[str, Any]:
-    return {"slug": "bib-uge", "name": "Ugens arrangementer",
-            "location_id": w.locations["bibliotek"], "items": []}
+    return {
+        "slug": "bib-uge",
+        "name": "Ugens arrangementer",
+        "location_id": w.locations["bibliotek"],
+        "items": [],
+    }
 
 
 def slide_body(w: World) -> dict[str, Any]:
-    return {"title": "Lektiecafé", "location_id": w.locations["bibliotek"], "kind": "text",
-            "fields": {"heading": "Lektiecafé", "body": "Tirsdag 15–17"},
-            "variants": {"uk": {"heading": "Допомога з домашніми завданнями"}}, "duration": 12}
+    return {
+        "title": "Lektiecafé",
+        "location_id": w.locations["bibliotek"],
+        "kind": "text",
+        "fields": {"heading": "Lektiecafé", "body": "Tirsdag 15–17"},
+        "variants": {"uk": {"heading": "Допомога з домашніми завданнями"}},
+        "duration": 12,
+    }
 
 
 def schedule_body(w: World, playlist_id: int) -> dict[str, Any]:
-    return {"playlist_id": playlist_id, "target": {"location_id": w.locations["bibliotek"]},
-            "rrule": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "window": ["09:00", "17:00"],
-            "tier": "normal", "weight": 2}
+    return {
+        "playlist_id": playlist_id,
+        "target": {"location_id": w.locations["bibliotek"]},
+        "rrule": "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+        "window": ["09:00", "17:00"],
+        "tier": "normal",
+        "weight": 2,
+    }
 
 
 CASES: list[tuple[str, str, Body, dict[str, Any]]] = [
@@ -93,7 +122,9 @@ def test_a_collection_supports_create_read_update_and_delete(
     assert updated.status_code == 200, updated.get_json()
     for key, value in change.items():
         assert updated.get_json()[key] == value
-    assert api.get(f"{name}/{item['id']}").get_json()[next(iter(change))] == next(iter(change.values()))
+    assert api.get(f"{name}/{item['id']}").get_json()[next(iter(change))] == next(
+        iter(change.values())
+    )
 
     listed = [row["id"] for row in api.get(name, query_string={"limit": 500}).get_json()["items"]]
     assert item["id"] in listed
@@ -124,8 +155,12 @@ def test_schedules_support_create_read_update_and_delete(as_user: Any, world: Wo
 def test_lists_are_paginated_with_an_opaque_cursor(as_user: Any, world: World) -> None:
     api = as_user("manager")
     for number in range(7):
-        assert api.post("displays", {"name": f"Skærm {number}",
-                                     "location_id": world.locations["bibliotek"]}).status_code == 201
+        assert (
+            api.post(
+                "displays", {"name": f"Skærm {number}", "location_id": world.locations["bibliotek"]}
+            ).status_code
+            == 201
+        )
     seen: list[int] = []
     cursor = None
     pages = 0
@@ -144,8 +179,11 @@ def test_lists_are_paginated_with_an_opaque_cursor(as_user: Any, world: World) -
 
 
 def test_lists_filter_by_location(as_user: Any, world: World) -> None:
-    body = as_user("admin").get("displays", query_string={
-        "location_id": world.locations["plejehjem"]}).get_json()
+    body = (
+        as_user("admin")
+        .get("displays", query_string={"location_id": world.locations["plejehjem"]})
+        .get_json()
+    )
     assert [d["name"] for d in body["items"]] == ["Personalestue"]
 
 
@@ -163,8 +201,12 @@ def test_local_staff_read_central_locations_above_them(as_user: Any, world: Worl
 
 @pytest.mark.parametrize(
     ("name", "body"),
-    [("displays", display_body), ("groups", group_body), ("playlists", playlist_body),
-     ("slides", slide_body)],
+    [
+        ("displays", display_body),
+        ("groups", group_body),
+        ("playlists", playlist_body),
+        ("slides", slide_body),
+    ],
 )
 def test_writing_outside_ones_location_scope_is_refused(
     as_user: Any, world: World, name: str, body: Body
@@ -181,8 +223,9 @@ def test_writing_outside_ones_location_scope_is_refused(
 
 
 def test_moving_an_entity_out_of_ones_scope_is_refused(as_user: Any, world: World) -> None:
-    moved = as_user("manager").patch(f"displays/{world.displays['bibliotek']}",
-                                     {"location_id": world.locations["plejehjem"]})
+    moved = as_user("manager").patch(
+        f"displays/{world.displays['bibliotek']}", {"location_id": world.locations["plejehjem"]}
+    )
     assert moved.status_code == 403
     display = as_user("admin").get(f"displays/{world.displays['bibliotek']}").get_json()
     assert display["location_id"] == world.locations["bibliotek"]
@@ -213,7 +256,9 @@ def test_anonymous_callers_are_asked_to_authenticate(as_user: Any) -> None:
     assert response.get_json()["error"]["code"] == "unauthorized"
 
 
-def test_provisioning_a_display_returns_its_token_once(as_user: Any, world: World, database: Any) -> None:
+def test_provisioning_a_display_returns_its_token_once(
+    as_user: Any, world: World, database: Any
+) -> None:
     from signage.accounts.security import hash_token
     from signage.screens.models import Display
 
@@ -244,6 +289,7 @@ def test_a_location_with_children_cannot_be_deleted(as_user: Any, world: World) 
 
 
 def test_a_location_cannot_be_moved_below_itself(as_user: Any, world: World) -> None:
-    refused = as_user("admin").patch(f"locations/{world.locations['kultur']}",
-                                     {"parent_id": world.locations["bibliotek"]})
+    refused = as_user("admin").patch(
+        f"locations/{world.locations['kultur']}", {"parent_id": world.locations["bibliotek"]}
+    )
     assert refused.status_code == 422

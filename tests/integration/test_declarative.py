@@ -14,10 +14,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 import signage.models  # noqa: F401 - registers every table with the metadata
+from signage.accounts.services import system_principal
 from signage.api import serializers
 from signage.config import Settings
 from signage.content.media_store import original_path, sha256_of
-from signage.content.models import Media, Playlist, Slide, SlideRevision
+from signage.content.models import Media, Playlist, Slide
+from signage.content.services import PlaylistService, SlideService
 from signage.db import Base, Database
 from signage.declarative.exporter import ExportReport, export_folder
 from signage.declarative.importer import ImportReport, import_folder
@@ -482,3 +484,36 @@ def test_a_failed_import_leaves_no_half_written_rows_behind(
     assert row_counts(database) == before
     with database.engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM changes")) == 0
+
+
+def test_a_slide_without_key_or_approval_exports_under_a_made_up_key_as_a_draft(
+    database: Database, fresh_database: Database, media_dir: Path, tmp_path: Path,
+) -> None:
+    run_import(database, small_folder(tmp_path / "content"), media_dir)
+    with database.transaction() as session:
+        system = system_principal(session)
+        raadhus = session.scalars(select(Location).where(Location.slug == "raadhus")).one()
+        slide = SlideService().create(session, system, {
+            "title": "Uden nøgle", "location_id": raadhus.id, "kind": "text",
+            "fields": {"heading": "Uden nøgle"}})
+        SlideService().submit(session, system, slide)
+        SlideService().reject(session, system, slide, "ikke endnu")
+        playlist = session.scalars(select(Playlist).where(Playlist.slug == "info")).one()
+        items = [{"slide_id": i.slide_id, "duration": i.duration} for i in playlist.items]
+        items += [{"slide_id": slide.id, "duration": None}, {"slide_id": slide.id, "duration": 5}]
+        PlaylistService().update(session, system, playlist, {"items": items})
+        made_up = f"slide-{slide.id}"
+
+    run_export(database, tmp_path / "out", media_dir)
+    report = run_import(fresh_database, tmp_path / "out", media_dir)
+
+    assert report.created["slide"] == 2
+    with database.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Slide).where(
+            Slide.key.is_(None))) == 1  # the export did not write its made-up key back
+    with fresh_database.transaction() as session:
+        copy = session.scalars(select(Slide).where(Slide.key == made_up)).one()
+        assert (copy.latest.status, copy.live_revision) == ("draft", None)
+        playlist = session.scalars(select(Playlist).where(Playlist.slug == "info")).one()
+        assert [(i.slide_id, i.duration) for i in playlist.items][1:] == [
+            (copy.id, None), (copy.id, 5)]

@@ -11,14 +11,18 @@ from tests.factories import World
 
 @pytest.fixture
 def playlist(as_user: Any, world: World) -> int:
-    response = as_user("manager").post("playlists", {
-        "slug": "bib", "name": "Bib", "location_id": world.locations["bibliotek"]})
+    response = as_user("manager").post(
+        "playlists", {"slug": "bib", "name": "Bib", "location_id": world.locations["bibliotek"]}
+    )
     return response.get_json()["id"]  # type: ignore[no-any-return]
 
 
 def schedule(world: World, playlist: int, **changes: Any) -> dict[str, Any]:
-    return {"playlist_id": playlist, "target": {"location_id": world.locations["bibliotek"]},
-            **changes}
+    return {
+        "playlist_id": playlist,
+        "target": {"location_id": world.locations["bibliotek"]},
+        **changes,
+    }
 
 
 @pytest.mark.parametrize(
@@ -71,8 +75,14 @@ def test_a_target_outside_ones_scope_is_refused(as_user: Any, world: World, play
 
 
 def test_a_local_schedule_may_use_a_central_playlist(as_user: Any, world: World) -> None:
-    central = as_user("communicator").post("playlists", {
-        "slug": "central", "name": "Central", "location_id": world.locations["kommune"]}).get_json()
+    central = (
+        as_user("communicator")
+        .post(
+            "playlists",
+            {"slug": "central", "name": "Central", "location_id": world.locations["kommune"]},
+        )
+        .get_json()
+    )
     body = {"playlist_id": central["id"], "target": {"location_id": world.locations["bibliotek"]}}
     created = as_user("manager").post("schedules", body)
     assert created.status_code == 201
@@ -82,9 +92,16 @@ def test_a_local_schedule_may_use_a_central_playlist(as_user: Any, world: World)
 def test_a_window_crossing_midnight_with_danish_holidays_is_accepted(
     as_user: Any, world: World, playlist: int
 ) -> None:
-    body = schedule(world, playlist, window=["22:00", "06:00"], holidays="dk",
-                    rrule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", starts="2026-01-05",
-                    ends="2026-12-23", exdates=["2026-06-05"])
+    body = schedule(
+        world,
+        playlist,
+        window=["22:00", "06:00"],
+        holidays="dk",
+        rrule="FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+        starts="2026-01-05",
+        ends="2026-12-23",
+        exdates=["2026-06-05"],
+    )
     created = as_user("manager").post("schedules", body)
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["rrule"] == "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR"
@@ -93,9 +110,15 @@ def test_a_window_crossing_midnight_with_danish_holidays_is_accepted(
 def test_deleting_a_display_drops_the_schedules_aimed_at_it(
     as_user: Any, world: World, playlist: int
 ) -> None:
-    display = as_user("manager").post("displays", {
-        "name": "Midlertidig", "location_id": world.locations["bibliotek"]}).get_json()
-    created = as_user("manager").post("schedules", schedule(
-        world, playlist, target={"display_id": display["id"]})).get_json()
+    display = (
+        as_user("manager")
+        .post("displays", {"name": "Midlertidig", "location_id": world.locations["bibliotek"]})
+        .get_json()
+    )
+    created = (
+        as_user("manager")
+        .post("schedules", schedule(world, playlist, target={"display_id": display["id"]}))
+        .get_json()
+    )
     assert as_user("manager").delete(f"displays/{display['id']}").status_code == 204
     assert as_user("manager").get(f"schedules/{created['id']}").status_code == 404

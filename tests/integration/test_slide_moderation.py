@@ -8,9 +8,15 @@ from tests.factories import World
 
 
 def new_slide(as_user: Any, world: World, heading: str = "Åbningstider") -> dict[str, Any]:
-    response = as_user("editor").post("slides", {
-        "title": heading, "location_id": world.locations["bibliotek"], "kind": "text",
-        "fields": {"heading": heading, "body": "Man–fre 10–19"}})
+    response = as_user("editor").post(
+        "slides",
+        {
+            "title": heading,
+            "location_id": world.locations["bibliotek"],
+            "kind": "text",
+            "fields": {"heading": heading, "body": "Man–fre 10–19"},
+        },
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()  # type: ignore[no-any-return]
 
@@ -40,8 +46,14 @@ def test_submit_then_approve_puts_the_revision_live(as_user: Any, world: World) 
 def test_a_pending_edit_leaves_the_approved_revision_on_screen(as_user: Any, world: World) -> None:
     slide = new_slide(as_user, world)
     approve_first_revision(as_user, slide["id"])
-    edited = as_user("editor").patch(f"slides/{slide['id']}", {
-        "fields": {"heading": "Åbningstider", "body": "Man–fre 10–20"}}).get_json()
+    edited = (
+        as_user("editor")
+        .patch(
+            f"slides/{slide['id']}",
+            {"fields": {"heading": "Åbningstider", "body": "Man–fre 10–20"}},
+        )
+        .get_json()
+    )
     assert edited["revision"] == 2
     assert edited["status"] == "draft"
     assert edited["live_revision"] == 1
@@ -63,8 +75,11 @@ def test_a_rejected_edit_keeps_the_old_revision_live_and_records_the_note(
     approve_first_revision(as_user, slide["id"])
     as_user("editor").patch(f"slides/{slide['id']}", {"fields": {"heading": "Stavefejl"}})
     as_user("editor").post(f"slides/{slide['id']}/submit")
-    rejected = as_user("manager").post(f"slides/{slide['id']}/reject",
-                                       {"note": "Stavefejl i overskriften"}).get_json()
+    rejected = (
+        as_user("manager")
+        .post(f"slides/{slide['id']}/reject", {"note": "Stavefejl i overskriften"})
+        .get_json()
+    )
     assert rejected["status"] == "rejected"
     assert rejected["latest"]["review_note"] == "Stavefejl i overskriften"
     assert rejected["live"]["fields"]["heading"] == "Åbningstider"
@@ -93,17 +108,37 @@ def test_an_editor_cannot_approve(as_user: Any, world: World) -> None:
 
 
 def test_nobody_but_an_admin_approves_their_own_revision(as_user: Any, world: World) -> None:
-    own = as_user("manager").post("slides", {
-        "title": "Egen", "location_id": world.locations["bibliotek"], "kind": "text",
-        "fields": {"heading": "Egen"}}).get_json()
+    own = (
+        as_user("manager")
+        .post(
+            "slides",
+            {
+                "title": "Egen",
+                "location_id": world.locations["bibliotek"],
+                "kind": "text",
+                "fields": {"heading": "Egen"},
+            },
+        )
+        .get_json()
+    )
     as_user("manager").post(f"slides/{own['id']}/submit")
     refused = as_user("manager").post(f"slides/{own['id']}/approve")
     assert refused.status_code == 403
     assert "own" in refused.get_json()["error"]["message"]
 
-    admins = as_user("admin").post("slides", {
-        "title": "Admins", "location_id": world.locations["bibliotek"], "kind": "text",
-        "fields": {"heading": "Admins"}}).get_json()
+    admins = (
+        as_user("admin")
+        .post(
+            "slides",
+            {
+                "title": "Admins",
+                "location_id": world.locations["bibliotek"],
+                "kind": "text",
+                "fields": {"heading": "Admins"},
+            },
+        )
+        .get_json()
+    )
     as_user("admin").post(f"slides/{admins['id']}/submit")
     assert as_user("admin").post(f"slides/{admins['id']}/approve").status_code == 200
 
@@ -126,22 +161,33 @@ def test_template_fields_are_checked(as_user: Any, world: World) -> None:
     missing = as_user("editor").post("slides", {**base, "kind": "text", "fields": {}})
     assert missing.status_code == 422
     assert "heading" in missing.get_json()["error"]["message"]
-    unknown = as_user("editor").post("slides", {**base, "kind": "text",
-                                                "fields": {"heading": "X", "colour": "red"}})
+    unknown = as_user("editor").post(
+        "slides", {**base, "kind": "text", "fields": {"heading": "X", "colour": "red"}}
+    )
     assert "colour" in unknown.get_json()["error"]["message"]
-    bad_url = as_user("editor").post("slides", {**base, "kind": "qr",
-                                                "fields": {"heading": "X", "url": "javascript:alert(1)"}})
+    bad_url = as_user("editor").post(
+        "slides", {**base, "kind": "qr", "fields": {"heading": "X", "url": "javascript:alert(1)"}}
+    )
     assert bad_url.status_code == 422
     no_media = as_user("editor").post("slides", {**base, "kind": "image"})
     assert "media" in no_media.get_json()["error"]["message"]
-    pictogram = as_user("editor").post("slides", {**base, "kind": "text", "pictogram": "unicorn",
-                                                  "fields": {"heading": "X"}})
+    pictogram = as_user("editor").post(
+        "slides", {**base, "kind": "text", "pictogram": "unicorn", "fields": {"heading": "X"}}
+    )
     assert "pictogram" in pictogram.get_json()["error"]["message"]
 
 
 def test_validity_must_end_after_it_starts(as_user: Any, world: World) -> None:
-    response = as_user("editor").post("slides", {
-        "title": "X", "location_id": world.locations["bibliotek"], "kind": "text",
-        "fields": {"heading": "X"}, "valid_from": "2026-12-24", "valid_until": "2026-12-01"})
+    response = as_user("editor").post(
+        "slides",
+        {
+            "title": "X",
+            "location_id": world.locations["bibliotek"],
+            "kind": "text",
+            "fields": {"heading": "X"},
+            "valid_from": "2026-12-24",
+            "valid_until": "2026-12-01",
+        },
+    )
     assert response.status_code == 422
     assert "valid_until" in response.get_json()["error"]["message"]

@@ -37,15 +37,22 @@ def test_the_api_works_on_postgres(postgres_url: str, tmp_path: Path) -> None:
     upgrade(database.engine)
     world = build_world(database)
     manager = Api(app.test_client(), world.tokens["manager"])
-    playlist = manager.post("playlists", {"slug": "pg", "name": "PG",
-                                          "location_id": world.locations["bibliotek"]})
+    playlist = manager.post(
+        "playlists", {"slug": "pg", "name": "PG", "location_id": world.locations["bibliotek"]}
+    )
     assert playlist.status_code == 201
-    schedule = manager.post("schedules", {"playlist_id": playlist.get_json()["id"],
-                                          "target": {"location_id": world.locations["bibliotek"]},
-                                          "window": ["22:00", "06:00"]})
+    schedule = manager.post(
+        "schedules",
+        {
+            "playlist_id": playlist.get_json()["id"],
+            "target": {"location_id": world.locations["bibliotek"]},
+            "window": ["22:00", "06:00"],
+        },
+    )
     assert schedule.status_code == 201, schedule.get_json()
-    clash = manager.post("playlists", {"slug": "pg", "name": "Again",
-                                       "location_id": world.locations["bibliotek"]})
+    clash = manager.post(
+        "playlists", {"slug": "pg", "name": "Again", "location_id": world.locations["bibliotek"]}
+    )
     assert clash.status_code == 409
     assert manager.get("playlists").get_json()["items"][0]["slug"] == "pg"
     refused = manager.post("displays", {"name": "X", "location_id": world.locations["plejehjem"]})

@@ -9,8 +9,13 @@ TREE = LocationTree({1: None, 2: 1, 3: 1, 4: 2, 5: 3})
 
 
 def principal(*grants: tuple[Role, int], scope: str | None = None) -> Principal:
-    return Principal(user_id=9, label="x", grants=tuple(GrantSpec(r, loc) for r, loc in grants),
-                     tree=TREE, scope=scope)
+    return Principal(
+        user_id=9,
+        label="x",
+        grants=tuple(GrantSpec(r, loc) for r, loc in grants),
+        tree=TREE,
+        scope=scope,
+    )
 
 
 def test_a_grant_covers_its_location_and_everything_below() -> None:
@@ -49,7 +54,8 @@ def test_a_narrow_token_scope_carries_no_grants() -> None:
 def test_whole_tree_reach_needs_a_grant_on_the_root() -> None:
     assert principal((Role.COMMUNICATOR, 1)).covers_whole_tree(Role.COMMUNICATOR)
     assert not principal((Role.COMMUNICATOR, 2), (Role.COMMUNICATOR, 3)).covers_whole_tree(
-        Role.COMMUNICATOR)
+        Role.COMMUNICATOR
+    )
 
 
 def test_a_cycle_in_parent_links_does_not_hang_the_ancestor_walk() -> None:

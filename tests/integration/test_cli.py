@@ -1,0 +1,279 @@
+"""The real `signage` console script, run as a subprocess against an instance folder."""
+
+from __future__ import annotations
+
+import http.cookiejar
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from signage.accounts.models import User
+from signage.accounts.services import authenticate
+from signage.config import Settings
+from signage.db import Database
+from signage.screens.models import Location
+from tests.factories import World
+
+REPO = Path(__file__).resolve().parents[2]
+SIGNAGE = str(Path(sys.executable).with_name("signage"))
+READY_TIMEOUT_S = 30
+PASSWORD = "correct horse battery staple"
+
+
+def environment(instance: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNAGE_")}
+    env["SIGNAGE_INSTANCE_DIR"] = str(instance)
+    return env
+
+
+def signage(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([SIGNAGE, *args], env=environment(instance), capture_output=True,
+                          text=True, timeout=60, check=False)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def running(instance: Path, log_dir: Path, *args: str) -> Iterator[tuple[str, Path]]:
+    """Start a serving command, wait until /healthz answers, stop it afterwards.
+
+    Output goes to files, never to a pipe nobody reads while the server runs."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    stdout, stderr = log_dir / "stdout.txt", log_dir / "stderr.txt"
+    with stdout.open("w") as out, stderr.open("w") as err:
+        process = subprocess.Popen([SIGNAGE, *args, "--bind", f"127.0.0.1:{port}"],
+                                   env=environment(instance), stdout=out, stderr=err)
+    try:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"{args[0]} exited with {process.returncode}: {stderr.read_text()}")
+            try:
+                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:  # noqa: S310 - our own local server
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"{args[0]} did not answer /healthz within {READY_TIMEOUT_S} s: "
+                            f"{stderr.read_text()}")
+            time.sleep(0.1)
+        yield base, stdout
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def instance(settings: Settings) -> Path:
+    """The instance folder of the `settings` fixture: a migrated, empty database."""
+    return settings.instance_dir
+
+
+def bearer(client: FlaskClient, token: str) -> Any:
+    return client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+
+
+# -- db upgrade, import, export -----------------------------------------------------------
+def test_db_upgrade_creates_the_database_and_import_then_export_round_trips(
+    tmp_path: Path,
+) -> None:
+    instance = tmp_path / "instance"
+
+    upgraded = signage(instance, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert (instance / "signage.db").is_file()
+
+    imported = signage(instance, "import", str(REPO))
+    assert imported.returncode == 0, imported.stderr
+    assert "created 6 display, 3 group, 8 location, 5 playlist, 7 schedule, 17 slide" in imported.stdout
+
+    exported = signage(instance, "export", str(tmp_path / "first"))
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.strip() == f"exported 13 files to {tmp_path / 'first'}"
+
+    again = signage(instance, "import", str(tmp_path / "first"))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.strip().endswith("nothing changed")
+
+    signage(instance, "export", str(tmp_path / "second"))
+    first = {p.relative_to(tmp_path / "first"): p.read_bytes()
+             for p in (tmp_path / "first").rglob("*.yaml")}
+    second = {p.relative_to(tmp_path / "second"): p.read_bytes()
+              for p in (tmp_path / "second").rglob("*.yaml")}
+    assert len(first) == 13
+    assert first == second
+
+
+def test_importing_a_bad_folder_exits_non_zero_naming_file_and_line(
+    instance: Path, tmp_path: Path,
+) -> None:
+    bad = tmp_path / "content" / "displays" / "zz.yaml"
+    bad.parent.mkdir(parents=True)
+    bad.write_text("location: {slug: zz, name: Z}\ngroups:\n  - {slug: g, name: G, colour: red}\n")
+
+    result = signage(instance, "import", str(tmp_path / "content"))
+
+    assert result.returncode != 0
+    assert "nothing was imported" in result.stderr
+    assert f"{bad}:3: group has unknown key(s) colour" in result.stderr
+    assert "Traceback" not in result.stderr
+    database = Database(f"sqlite:///{instance / 'signage.db'}")
+    try:
+        with database.transaction() as session:
+            assert session.scalar(select(Location.id)) is None  # zz was rolled back
+    finally:
+        database.dispose()
+
+
+# -- users and tokens ---------------------------------------------------------------------
+def test_user_add_creates_a_user_with_a_grant_who_can_sign_in_and_use_a_token(
+    instance: Path, world: World, database: Database, client: FlaskClient,
+) -> None:
+    added = signage(instance, "user", "add", "Ny@Example.dk", "--role", "editor",
+                    "--location", "bibliotek", "--password", PASSWORD)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.strip() == "created ny@example.dk (editor)"
+    with database.transaction() as session:
+        assert authenticate(session, "ny@example.dk", PASSWORD) is not None
+        assert authenticate(session, "ny@example.dk", "wrong password!") is None
+
+    issued = signage(instance, "token", "add", "ny@example.dk")
+    assert issued.returncode == 0, issued.stderr
+    lines = issued.stdout.splitlines()
+    assert len(lines) == 1
+
+    me = bearer(client, lines[0])
+    assert me.status_code == 200
+    assert me.get_json()["label"] == "ny@example.dk"
+    assert me.get_json()["grants"] == [{"role": "editor",
+                                        "location_id": world.locations["bibliotek"]}]
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    pytest.param(["--role", "janitor"], "unknown role 'janitor'", id="bad-role"),
+    pytest.param(["--role", "editor", "--location", "atlantis"], "unknown location 'atlantis'",
+                 id="unknown-location"),
+    pytest.param(["--role", "editor", "--password", "short"],
+                 "password: String should have at least 10 characters", id="short-password"),
+    pytest.param(["--role", "editor", "--password", "x" * 12, "--email", "x"], "No such option",
+                 id="unknown-option"),
+])
+def test_user_add_refuses_bad_input_with_a_clear_error(
+    instance: Path, world: World, database: Database, args: list[str], reason: str,
+) -> None:
+    arguments = args if "--password" in args else [*args, "--password", PASSWORD]
+
+    result = signage(instance, "user", "add", "ny@example.dk", *arguments)
+
+    assert result.returncode != 0
+    assert reason in result.stderr
+    assert "Traceback" not in result.stderr
+    with database.transaction() as session:
+        assert session.scalar(select(User).where(User.email == "ny@example.dk")) is None
+
+
+def test_user_add_refuses_an_email_that_is_taken(instance: Path, world: World) -> None:
+    result = signage(instance, "user", "add", "editor@example.dk", "--role", "viewer",
+                     "--password", PASSWORD)
+
+    assert result.returncode != 0
+    assert "already exists" in result.stderr
+
+
+def test_token_add_prints_one_token_that_authenticates_as_the_user(
+    instance: Path, world: World, client: FlaskClient,
+) -> None:
+    result = signage(instance, "token", "add", "manager@example.dk", "--name", "skærm-script")
+
+    assert result.returncode == 0, result.stderr
+    (token,) = result.stdout.splitlines()
+    me = bearer(client, token)
+    assert me.status_code == 200
+    assert me.get_json()["user_id"] == world.users["manager"]
+    assert me.get_json()["scope"] is None
+    assert bearer(client, token + "x").status_code == 401
+
+
+def test_token_add_with_a_scope_gives_a_narrow_token(
+    instance: Path, world: World, client: FlaskClient,
+) -> None:
+    result = signage(instance, "token", "add", "admin@example.dk", "--scope", "cap:ingest")
+
+    assert result.returncode == 0, result.stderr
+    (token,) = result.stdout.splitlines()
+    me = bearer(client, token)
+    assert me.status_code == 200
+    assert (me.get_json()["scope"], me.get_json()["grants"]) == ("cap:ingest", [])
+
+
+@pytest.mark.parametrize(("args", "reason"), [
+    pytest.param(["admin@example.dk", "--scope", "root:everything"],
+                 "unknown scope 'root:everything'", id="unknown-scope"),
+    pytest.param(["nobody@example.dk"], "no user with email 'nobody@example.dk'",
+                 id="unknown-user"),
+])
+def test_token_add_refuses_an_unknown_scope_or_user(
+    instance: Path, world: World, args: list[str], reason: str,
+) -> None:
+    result = signage(instance, "token", "add", *args)
+
+    assert result.returncode != 0
+    assert reason in result.stderr
+    assert result.stdout == ""
+
+
+# -- serving ------------------------------------------------------------------------------
+def test_serve_answers_health_checks_over_http(instance: Path, tmp_path: Path) -> None:
+    with running(instance, tmp_path, "serve") as (base, stdout):
+        with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:  # noqa: S310 - our own local server
+            assert response.status == 200
+        assert f"serving on {base}/" in stdout.read_text()
+
+
+def test_demo_prints_a_console_url_and_a_login_that_works(tmp_path: Path) -> None:
+    instance = tmp_path / "fresh-instance"
+
+    with running(instance, tmp_path, "demo") as (base, stdout):
+        output = stdout.read_text()
+        assert f"console: {base}/console" in output
+        found = re.search(r"^login:\s+(\S+) / (\S+)$", output, re.MULTILINE)
+        assert found is not None, output
+        email, password = found.groups()
+
+        jar = http.cookiejar.CookieJar()
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        with browser.open(f"{base}/login", timeout=10) as page:
+            form = page.read().decode()
+        csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
+        assert csrf is not None, form
+        body = urllib.parse.urlencode({"csrf_token": csrf.group(1), "email": email,
+                                       "password": password}).encode()
+        with browser.open(f"{base}/login", data=body, timeout=10) as signed_in:
+            assert signed_in.status == 200
+            assert signed_in.url == f"{base}/console"
+        with browser.open(f"{base}/console", timeout=10) as console:
+            assert console.status == 200
