@@ -180,7 +180,11 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
         405: f"{request.method} is not allowed here",
         413: f"the request is larger than {MAX_REQUEST_BYTES // (1024 * 1024)} MB",
     }
-    return plain_error(status, code, messages.get(status, error.description or code))
+    response, status = plain_error(status, code, messages.get(status, error.description or code))
+    for name, value in error.get_headers():  # e.g. Allow on a 405, Retry-After on a 429
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response, status
 
 
 def _unexpected_error(error: Exception) -> tuple[Response, int]:

@@ -67,7 +67,9 @@ def user() -> None:
 
 @user.command("add", help="Create a user with one grant.")
 @click.argument("email")
-@click.option("--role", required=True, help="viewer, editor, facility_manager, communicator or admin")
+@click.option(
+    "--role", required=True, help="viewer, editor, facility_manager, communicator or admin"
+)
 @click.option("--location", "location_slug", help="location slug (default: the root)")
 @click.option("--password", help="at least 10 characters (default: ask)")
 def user_add(email: str, role: str, location_slug: str | None, password: str | None) -> None:
@@ -94,19 +96,26 @@ def user_add(email: str, role: str, location_slug: str | None, password: str | N
     click.echo(f"created {created.email} ({Role.parse(role).slug})")  # once committed
 
 
-def _grant(session: Any, principal: Any, user_id: int, role: str, location_slug: str | None) -> None:
+def _grant(
+    session: Any, principal: Any, user_id: int, role: str, location_slug: str | None
+) -> None:
     from sqlalchemy import select
 
     from signage.accounts.permissions import Role
     from signage.accounts.services import GrantService, first_root
     from signage.screens.models import Location
 
-    location = (session.scalar(select(Location).where(Location.slug == location_slug))
-                if location_slug else first_root(session))
+    location = (
+        session.scalar(select(Location).where(Location.slug == location_slug))
+        if location_slug
+        else first_root(session)
+    )
     if location is None:
         raise click.ClickException(
-            f"unknown location {location_slug!r}" if location_slug
-            else "there is no location yet: run 'signage import' first")
+            f"unknown location {location_slug!r}"
+            if location_slug
+            else "there is no location yet: run 'signage import' first"
+        )
     data = {"user_id": user_id, "role": Role.parse(role).slug, "location_id": location.id}
     GrantService().create(session, principal, data)
 
@@ -130,7 +139,9 @@ def token() -> None:
 
 @token.command("add", help="Print a new API token for a user on stdout.")
 @click.argument("email")
-@click.option("--scope", help="a narrow scope: cap:ingest or feed:push (default: the user's grants)")
+@click.option(
+    "--scope", help="a narrow scope: cap:ingest or feed:push (default: the user's grants)"
+)
 @click.option("--name", default="", help="what the token is for")
 def token_add(email: str, scope: str | None, name: str) -> None:
     from sqlalchemy import select
@@ -183,8 +194,9 @@ def export_command(folder: Path) -> None:
         session.rollback()  # export only reads; keys it invents for the files are not kept
     click.echo(f"exported {len(report.files)} files to {folder}")
     if report.skipped_slides:
-        click.echo("not in any playlist, so not exported: " + ", ".join(report.skipped_slides),
-                   err=True)
+        click.echo(
+            "not in any playlist, so not exported: " + ", ".join(report.skipped_slides), err=True
+        )
 
 
 @cli.command(help="Serve the web console, the API, the player and Socket.IO.")
@@ -207,14 +219,16 @@ def _serve(bind: str | None, banner: str = "") -> None:
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     if banner:
         click.echo(banner)
-    sys.stdout.flush()  # piped or redirected, stdout is buffered: show the URL and login now
     socketio.run(app, host=host, port=port, log_output=True)
 
 
 @cli.command(help="Create the instance, load the demo content, create an admin and serve.")
 @click.option("--bind", help="HOST:PORT (default: SIGNAGE_BIND or 127.0.0.1:8000)")
-@click.option("--content", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="folder with displays/ and playlists/ (default: the bundled demo)")
+@click.option(
+    "--content",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="folder with displays/ and playlists/ (default: the bundled demo)",
+)
 def demo(bind: str | None, content: Path | None) -> None:
     from signage.app import resource_dir
     from signage.config import parse_bind
@@ -226,8 +240,7 @@ def demo(bind: str | None, content: Path | None) -> None:
     click.echo(_import(folder))
     password = _demo_admin(settings)
     host, port = parse_bind(bind or settings.bind)
-    banner = (f"console: http://{host}:{port}/console\n"
-              f"login:   {DEMO_ADMIN_EMAIL} / {password}")
+    banner = f"console: http://{host}:{port}/console\nlogin:   {DEMO_ADMIN_EMAIL} / {password}"
     _serve(bind, banner)
 
 
@@ -246,8 +259,11 @@ def _demo_admin(settings: Any) -> str:
         password = secrets.token_urlsafe(12)
         principal = system_principal(session)
         if existing is None:
-            created = UserService().create(session, principal, {
-                "email": DEMO_ADMIN_EMAIL, "name": "Demo-administrator", "password": password})
+            created = UserService().create(
+                session,
+                principal,
+                {"email": DEMO_ADMIN_EMAIL, "name": "Demo-administrator", "password": password},
+            )
             _grant(session, principal, created.id, "admin", None)
         else:
             UserService().update(session, principal, existing, {"password": password})

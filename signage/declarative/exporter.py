@@ -17,8 +17,12 @@ from signage.content.models import Media, Playlist, Slide, SlideRevision
 from signage.scheduling.models import Schedule
 from signage.screens.models import Display, Group, Location
 
-MIME_EXTENSIONS = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp",
-                   "image/gif": ".gif"}
+MIME_EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/webp": ".webp",
+    "image/gif": ".gif",
+}
 
 
 @dataclass
@@ -41,8 +45,10 @@ _Dumper.add_representer(list, _flow_short_lists)
 
 def _write(path: Path, document: dict[str, Any]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False,
-                              width=100), encoding="utf-8")
+    path.write_text(
+        yaml.dump(document, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -82,28 +88,59 @@ class Exporter:
 
     def _location_file(self, location: Location) -> Path:
         parent = self.locations.get(location.parent_id) if location.parent_id else None
-        document: dict[str, Any] = {"location": _drop_empty({
-            "slug": location.slug, "name": location.name,
-            "parent": parent.slug if parent else None,
-            "timezone": location.timezone, "public": location.public or None,
-        })}
-        displays = list(self.session.scalars(
-            select(Display).where(Display.location_id == location.id).order_by(Display.name)))
+        document: dict[str, Any] = {
+            "location": _drop_empty(
+                {
+                    "slug": location.slug,
+                    "name": location.name,
+                    "parent": parent.slug if parent else None,
+                    "timezone": location.timezone,
+                    "public": location.public or None,
+                }
+            )
+        }
+        displays = list(
+            self.session.scalars(
+                select(Display).where(Display.location_id == location.id).order_by(Display.name)
+            )
+        )
         names = {d.id: d.name for d in displays}
         if displays:
-            document["displays"] = [_drop_empty({
-                "name": d.name, "orientation": d.orientation, "resolution": [d.width, d.height],
-                "rotation": d.rotation or None, "timezone": d.timezone, "languages": d.languages,
-                "tags": d.tags, "power": [_drop_empty(p) for p in d.power],
-            }) for d in displays]
-        groups = list(self.session.scalars(
-            select(Group).where(Group.location_id == location.id).order_by(Group.slug)))
+            document["displays"] = [
+                _drop_empty(
+                    {
+                        "name": d.name,
+                        "orientation": d.orientation,
+                        "resolution": [d.width, d.height],
+                        "rotation": d.rotation or None,
+                        "timezone": d.timezone,
+                        "languages": d.languages,
+                        "tags": d.tags,
+                        "power": [_drop_empty(p) for p in d.power],
+                    }
+                )
+                for d in displays
+            ]
+        groups = list(
+            self.session.scalars(
+                select(Group).where(Group.location_id == location.id).order_by(Group.slug)
+            )
+        )
         if groups:
-            document["groups"] = [_drop_empty({
-                "slug": g.slug, "name": g.name, "tag": g.tag,
-                # Members are a set: sorted names keep the file stable across instances.
-                "displays": sorted(names[m.display_id] for m in g.members if m.display_id in names),
-            }) for g in groups]
+            document["groups"] = [
+                _drop_empty(
+                    {
+                        "slug": g.slug,
+                        "name": g.name,
+                        "tag": g.tag,
+                        # Members are a set: sorted names keep the file stable across instances.
+                        "displays": sorted(
+                            names[m.display_id] for m in g.members if m.display_id in names
+                        ),
+                    }
+                )
+                for g in groups
+            ]
         return _write(self.root / "displays" / f"{location.slug}.yaml", document)
 
     def _playlist_file(self, playlist: Playlist, written: set[int]) -> Path:
@@ -117,11 +154,16 @@ class Exporter:
             written.add(slide.id)
             slides.append(self._slide(slide, playlist))
         document: dict[str, Any] = {
-            "slug": playlist.slug, "name": playlist.name,
-            "location": self.locations[playlist.location_id].slug, "slides": slides,
+            "slug": playlist.slug,
+            "name": playlist.name,
+            "location": self.locations[playlist.location_id].slug,
+            "slides": slides,
         }
-        schedules = list(self.session.scalars(
-            select(Schedule).where(Schedule.playlist_id == playlist.id).order_by(Schedule.id)))
+        schedules = list(
+            self.session.scalars(
+                select(Schedule).where(Schedule.playlist_id == playlist.id).order_by(Schedule.id)
+            )
+        )
         if schedules:
             document["schedules"] = [self._schedule(s) for s in schedules]
         return _write(self.root / "playlists" / f"{playlist.slug}.yaml", document)
@@ -129,17 +171,25 @@ class Exporter:
     def _slide(self, slide: Slide, playlist: Playlist) -> dict[str, Any]:
         revision: SlideRevision = slide.latest
         owner = self.locations[slide.location_id].slug
-        return _drop_empty({
-            "key": _key(slide), "title": slide.title, "template": revision.kind,
-            "location": owner if slide.location_id != playlist.location_id else None,
-            "duration": revision.duration, "pictogram": revision.pictogram,
-            "fields": revision.fields, "variants": revision.variants, "alt": revision.alt,
-            "media": self._media(revision.media_id), "orientation":
-                slide.orientation if slide.orientation != "any" else None,
-            "valid_from": slide.valid_from, "valid_until": slide.valid_until,
-            "public": slide.public or None,
-            "status": _status(revision.status),
-        })
+        return _drop_empty(
+            {
+                "key": _key(slide),
+                "title": slide.title,
+                "template": revision.kind,
+                "location": owner if slide.location_id != playlist.location_id else None,
+                "duration": revision.duration,
+                "pictogram": revision.pictogram,
+                "fields": revision.fields,
+                "variants": revision.variants,
+                "alt": revision.alt,
+                "media": self._media(revision.media_id),
+                "orientation": slide.orientation if slide.orientation != "any" else None,
+                "valid_from": slide.valid_from,
+                "valid_until": slide.valid_until,
+                "public": slide.public or None,
+                "status": _status(revision.status),
+            }
+        )
 
     def _media(self, media_id: int | None) -> str | None:
         if media_id is None:
@@ -154,14 +204,23 @@ class Exporter:
         return name
 
     def _schedule(self, schedule: Schedule) -> dict[str, Any]:
-        return _drop_empty({
-            "key": schedule.key, "target": self._target(schedule), "region":
-                schedule.region if schedule.region != "main" else None,
-            "rrule": schedule.rrule,
-            "window": [schedule.window_start, schedule.window_end] if schedule.window_start else None,
-            "starts": schedule.starts, "ends": schedule.ends, "exdates": schedule.exdates,
-            "holidays": schedule.holidays, "tier": schedule.tier, "weight": schedule.weight,
-        })
+        return _drop_empty(
+            {
+                "key": schedule.key,
+                "target": self._target(schedule),
+                "region": schedule.region if schedule.region != "main" else None,
+                "rrule": schedule.rrule,
+                "window": [schedule.window_start, schedule.window_end]
+                if schedule.window_start
+                else None,
+                "starts": schedule.starts,
+                "ends": schedule.ends,
+                "exdates": schedule.exdates,
+                "holidays": schedule.holidays,
+                "tier": schedule.tier,
+                "weight": schedule.weight,
+            }
+        )
 
     def _target(self, schedule: Schedule) -> dict[str, Any]:
         if schedule.target_kind == "location":

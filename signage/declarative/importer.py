@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 from signage.accounts.permissions import Principal
 from signage.accounts.services import system_principal
 from signage.api.http import describe
+from signage.content.media_store import store_original
 from signage.content.models import Media, Playlist, Slide
 from signage.content.schemas import PlaylistIn, SlideIn
 from signage.content.services import PlaylistService, SlideService, mark_approved
-from signage.content.media_store import store_original
 from signage.crud import CrudService
 from signage.declarative.loader import ImportProblem, Node, load_yaml, require_node, yaml_files
 from signage.errors import SignageError
@@ -35,12 +35,47 @@ from signage.screens.schemas import DisplayIn, GroupIn, LocationIn
 from signage.screens.services import DisplayService, GroupService, LocationService
 
 LOCATION_KEYS = {"slug", "name", "parent", "timezone", "public"}
-DISPLAY_KEYS = {"name", "orientation", "resolution", "rotation", "timezone", "languages", "tags", "power"}
+DISPLAY_KEYS = {
+    "name",
+    "orientation",
+    "resolution",
+    "rotation",
+    "timezone",
+    "languages",
+    "tags",
+    "power",
+}
 GROUP_KEYS = {"slug", "name", "tag", "displays"}
-SLIDE_KEYS = {"key", "title", "template", "duration", "pictogram", "fields", "variants", "alt",
-              "media", "public", "valid_from", "valid_until", "orientation", "status", "location"}
-SCHEDULE_KEYS = {"key", "target", "rrule", "window", "starts", "ends", "exdates", "holidays",
-                 "tier", "weight", "region"}
+SLIDE_KEYS = {
+    "key",
+    "title",
+    "template",
+    "duration",
+    "pictogram",
+    "fields",
+    "variants",
+    "alt",
+    "media",
+    "public",
+    "valid_from",
+    "valid_until",
+    "orientation",
+    "status",
+    "location",
+}
+SCHEDULE_KEYS = {
+    "key",
+    "target",
+    "rrule",
+    "window",
+    "starts",
+    "ends",
+    "exdates",
+    "holidays",
+    "tier",
+    "weight",
+    "region",
+}
 PLAYLIST_KEYS = {"slug", "name", "location", "slides", "schedules"}
 # A slide that only names a slide defined in another playlist file.
 REFERENCE_KEYS = {"key", "duration"}
@@ -58,8 +93,11 @@ class ImportReport:
 
     def summary(self) -> str:
         parts = []
-        for label, bucket in (("created", self.created), ("updated", self.updated),
-                              ("deleted", self.deleted)):
+        for label, bucket in (
+            ("created", self.created),
+            ("updated", self.updated),
+            ("deleted", self.deleted),
+        ):
             if bucket:
                 parts.append(label + " " + ", ".join(f"{n} {k}" for k, n in sorted(bucket.items())))
         return "; ".join(parts) or "nothing changed"
@@ -68,8 +106,10 @@ class ImportReport:
 def _check_keys(node: Node, allowed: set[str], what: str) -> None:
     unknown = sorted(set(node) - allowed)
     if unknown:
-        raise node.problem(f"{what} has unknown key(s) {', '.join(unknown)}; "
-                           f"known keys: {', '.join(sorted(allowed))}")
+        raise node.problem(
+            f"{what} has unknown key(s) {', '.join(unknown)}; "
+            f"known keys: {', '.join(sorted(allowed))}"
+        )
 
 
 def _items(node: Node, key: str, what: str) -> list[Any]:
@@ -106,8 +146,9 @@ class Importer:
     def __init__(self, session: Session, root: Path, media_dir: Path) -> None:
         self.session, self.root, self.media_dir = session, root.resolve(), media_dir
         self.report = ImportReport()
-        self.seen: dict[str, set[Any]] = {k: set() for k in
-                                           ("location", "display", "group", "slide", "playlist", "schedule")}
+        self.seen: dict[str, set[Any]] = {
+            k: set() for k in ("location", "display", "group", "slide", "playlist", "schedule")
+        }
 
     @property
     def principal(self) -> Principal:
@@ -119,7 +160,9 @@ class Importer:
         if not (self.root / "displays").is_dir() and not (self.root / "playlists").is_dir():
             raise ImportProblem(self.root, None, "has neither a displays/ nor a playlists/ folder")
         location_docs = [self._document(p, "displays") for p in yaml_files(self.root / "displays")]
-        playlist_docs = [self._document(p, "playlists") for p in yaml_files(self.root / "playlists")]
+        playlist_docs = [
+            self._document(p, "playlists") for p in yaml_files(self.root / "playlists")
+        ]
         self._import_locations(location_docs)
         for doc in location_docs:
             self._import_screens(doc)
@@ -135,8 +178,9 @@ class Importer:
     def _document(self, path: Path, folder: str) -> Node:
         return require_node(load_yaml(path), path, f"a file in {folder}/")
 
-    def _upsert(self, service: CrudService[Any], kind: str, existing: Any,
-                data: dict[str, Any], node: Node) -> Any:
+    def _upsert(
+        self, service: CrudService[Any], kind: str, existing: Any, data: dict[str, Any], node: Node
+    ) -> Any:
         try:
             if existing is None:
                 obj = service.create(self.session, self.principal, data)
@@ -162,9 +206,16 @@ class Importer:
         done: set[str] = set()
         # Parents first, wherever their files sort.
         while len(done) < len(nodes):
-            ready = [s for s, n in nodes.items() if s not in done and
-                     (n.get("parent") is None or n.get("parent") in done or
-                      (n.get("parent") not in nodes and self._location(n.get("parent"))))]
+            ready = [
+                s
+                for s, n in nodes.items()
+                if s not in done
+                and (
+                    n.get("parent") is None
+                    or n.get("parent") in done
+                    or (n.get("parent") not in nodes and self._location(n.get("parent")))
+                )
+            ]
             if not ready:
                 pending = next(n for s, n in nodes.items() if s not in done)
                 raise pending.problem(f"unknown parent location {pending.get('parent')!r}")
@@ -193,8 +244,11 @@ class Importer:
             _check_keys(node, DISPLAY_KEYS, "display")
             data = _validated(DisplayIn, {**node, "location_id": location.id}, node)
             data.pop("provision")
-            existing = self.session.scalar(select(Display).where(
-                Display.location_id == location.id, Display.name == data["name"]))
+            existing = self.session.scalar(
+                select(Display).where(
+                    Display.location_id == location.id, Display.name == data["name"]
+                )
+            )
             self.seen["display"].add((location.id, data["name"]))
             self._upsert(DisplayService(), "display", existing, data, node)
         for raw in _items(doc, "groups", "groups"):
@@ -204,16 +258,21 @@ class Importer:
             payload["location_id"] = location.id
             # Members are a set; sorted ids match the stored order, so re-importing an
             # export (which lists names alphabetically) changes nothing.
-            payload["display_ids"] = sorted({self._display_id(location, name, node)
-                                             for name in _items(node, "displays", "displays")})
+            payload["display_ids"] = sorted(
+                {
+                    self._display_id(location, name, node)
+                    for name in _items(node, "displays", "displays")
+                }
+            )
             data = _validated(GroupIn, payload, node)
             existing = self.session.scalar(select(Group).where(Group.slug == data["slug"]))
             self.seen["group"].add(data["slug"])
             self._upsert(GroupService(), "group", existing, data, node)
 
     def _display_id(self, location: Location, name: Any, node: Node) -> int:
-        found = self.session.scalar(select(Display.id).where(
-            Display.location_id == location.id, Display.name == name))
+        found = self.session.scalar(
+            select(Display.id).where(Display.location_id == location.id, Display.name == name)
+        )
         if found is None:
             raise node.problem(f"unknown display {name!r} at location {location.slug!r}")
         return found
@@ -227,15 +286,19 @@ class Importer:
         for raw in _items(doc, "slides", "slides"):
             node = require_node(raw, doc, "each slide")
             if "title" not in node:
-                _check_keys(node, REFERENCE_KEYS, "a slide without a title reuses a slide "
-                            "defined elsewhere; it")
+                _check_keys(
+                    node,
+                    REFERENCE_KEYS,
+                    "a slide without a title reuses a slide defined elsewhere; it",
+                )
                 continue  # a reference to a slide defined elsewhere
             _check_keys(node, SLIDE_KEYS, "slide")
             self._import_slide(node, location)
 
     def _import_slide(self, node: Node, location: Location) -> None:
-        payload = {k: v for k, v in node.items()
-                   if k not in {"template", "media", "status", "location"}}
+        payload = {
+            k: v for k, v in node.items() if k not in {"template", "media", "status", "location"}
+        }
         payload["kind"] = node.get("template", "text")
         if "location" in node:  # a slide owned elsewhere than its playlist
             owner = self._location(node["location"])
@@ -270,14 +333,24 @@ class Importer:
                 image.verify()
                 width, height, mime = image.width, image.height, image.get_format_mimetype()
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            raise node.problem(f"media file {relative!r} is not an image this server reads") from exc
+            raise node.problem(
+                f"media file {relative!r} is not an image this server reads"
+            ) from exc
         sha256, stored = store_original(self.media_dir, path)
-        media = self.session.scalar(select(Media).where(
-            Media.location_id == location.id, Media.sha256 == sha256))
+        media = self.session.scalar(
+            select(Media).where(Media.location_id == location.id, Media.sha256 == sha256)
+        )
         if media is None:
-            media = Media(location_id=location.id, sha256=sha256, filename=path.name,
-                          mime=mime or "application/octet-stream", kind="image",
-                          bytes=stored.stat().st_size, width=width, height=height)
+            media = Media(
+                location_id=location.id,
+                sha256=sha256,
+                filename=path.name,
+                mime=mime or "application/octet-stream",
+                kind="image",
+                bytes=stored.stat().st_size,
+                width=width,
+                height=height,
+            )
             self.session.add(media)
             self.session.flush()
             self.report.count(self.report.created, "media")
@@ -294,8 +367,12 @@ class Importer:
                 raise node.problem(f"unknown slide key {node.get('key')!r}")
             duration = node.get("duration") if "title" not in node else None
             items.append({"slide_id": slide.id, "duration": duration})
-        payload = {"slug": doc.get("slug"), "name": doc.get("name"), "location_id": location.id,
-                   "items": items}
+        payload = {
+            "slug": doc.get("slug"),
+            "name": doc.get("name"),
+            "location_id": location.id,
+            "items": items,
+        }
         data = _validated(PlaylistIn, payload, doc)
         self.seen["playlist"].add(data["slug"])
         existing = self.session.scalar(select(Playlist).where(Playlist.slug == data["slug"]))
@@ -314,7 +391,11 @@ class Importer:
         data["target"] = {k: v for k, v in data["target"].items() if v is not None}
         self.seen["schedule"].add(data["key"])
         existing = self.session.scalar(select(Schedule).where(Schedule.key == data["key"]))
-        data["location_id"] = existing.location_id if existing and data["location_id"] is None else data["location_id"]
+        data["location_id"] = (
+            existing.location_id
+            if existing and data["location_id"] is None
+            else data["location_id"]
+        )
         self._upsert(ScheduleService(), "schedule", existing, data, node)
 
     def _target(self, node: Node) -> dict[str, Any]:
@@ -322,7 +403,7 @@ class Importer:
             return {"all": True}
         if len(node) != 1:
             raise node.problem("target names exactly one of location, group, display, all")
-        (kind, name), = node.items()
+        ((kind, name),) = node.items()
         if kind == "location":
             location = self._location(name)
             if location is not None:
@@ -333,16 +414,19 @@ class Importer:
                 return {"group_id": group_id}
         elif kind == "display":
             if not isinstance(name, str) or "/" not in name:
-                raise node.problem(f"display target {name!r} must be written "
-                                   "'location-slug/Display name'")
+                raise node.problem(
+                    f"display target {name!r} must be written 'location-slug/Display name'"
+                )
             location_slug, _, display_name = name.partition("/")
             location = self._location(location_slug)
             if location is not None:
                 return {"display_id": self._display_id(location, display_name, node)}
             raise node.problem(f"unknown location {location_slug!r} in display target {name!r}")
         else:
-            raise node.problem(f"unknown target kind {kind!r}: use location, group, display "
-                               "(as 'location-slug/Display name') or all")
+            raise node.problem(
+                f"unknown target kind {kind!r}: use location, group, display "
+                "(as 'location-slug/Display name') or all"
+            )
         raise node.problem(f"unknown {kind} {name!r}")
 
     # -- prune -----------------------------------------------------------------------------
@@ -360,9 +444,14 @@ class Importer:
                     self._delete(service, kind, obj, key(obj))
         # Locations leaf first, so a parent is never deleted before its children.
         while True:
-            leaves = [loc for loc in self.session.scalars(select(Location))
-                      if loc.slug not in self.seen["location"] and not self.session.scalar(
-                          select(Location.id).where(Location.parent_id == loc.id).limit(1))]
+            leaves = [
+                loc
+                for loc in self.session.scalars(select(Location))
+                if loc.slug not in self.seen["location"]
+                and not self.session.scalar(
+                    select(Location.id).where(Location.parent_id == loc.id).limit(1)
+                )
+            ]
             if not leaves:
                 break
             for location in leaves:
@@ -372,10 +461,13 @@ class Importer:
         try:
             service.delete(self.session, self.principal, obj)
         except SignageError as exc:
-            raise ImportProblem(self.root, None, f"--prune cannot delete {kind} {key!r}: "
-                                f"{exc.message}") from exc
+            raise ImportProblem(
+                self.root, None, f"--prune cannot delete {kind} {key!r}: {exc.message}"
+            ) from exc
         self.report.count(self.report.deleted, kind)
 
 
-def import_folder(session: Session, root: Path, media_dir: Path, *, prune: bool = False) -> ImportReport:
+def import_folder(
+    session: Session, root: Path, media_dir: Path, *, prune: bool = False
+) -> ImportReport:
     return Importer(session, root, media_dir).run(prune=prune)

@@ -45,7 +45,9 @@ def load_yaml(path: Path) -> Any:
             if not isinstance(key, str):
                 raise ImportProblem(path, key_node.start_mark.line + 1, f"key {key!r} must be text")
             if key in result:
-                raise ImportProblem(path, key_node.start_mark.line + 1, f"key {key!r} appears twice")
+                raise ImportProblem(
+                    path, key_node.start_mark.line + 1, f"key {key!r} appears twice"
+                )
             result[key] = loader.construct_object(value_node, deep=True)
         return result
 

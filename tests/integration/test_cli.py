@@ -41,8 +41,14 @@ def environment(instance: Path) -> dict[str, str]:
 
 
 def signage(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SIGNAGE, *args], env=environment(instance), capture_output=True,
-                          text=True, timeout=60, check=False)
+    return subprocess.run(
+        [SIGNAGE, *args],
+        env=environment(instance),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def free_port() -> int:
@@ -60,8 +66,12 @@ def running(instance: Path, log_dir: Path, *args: str) -> Iterator[tuple[str, Pa
     base = f"http://127.0.0.1:{port}"
     stdout, stderr = log_dir / "stdout.txt", log_dir / "stderr.txt"
     with stdout.open("w") as out, stderr.open("w") as err:
-        process = subprocess.Popen([SIGNAGE, *args, "--bind", f"127.0.0.1:{port}"],
-                                   env=environment(instance), stdout=out, stderr=err)
+        process = subprocess.Popen(
+            [SIGNAGE, *args, "--bind", f"127.0.0.1:{port}"],
+            env=environment(instance),
+            stdout=out,
+            stderr=err,
+        )
     try:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while True:
@@ -74,8 +84,10 @@ def running(instance: Path, log_dir: Path, *args: str) -> Iterator[tuple[str, Pa
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"{args[0]} did not answer /healthz within {READY_TIMEOUT_S} s: "
-                            f"{stderr.read_text()}")
+                pytest.fail(
+                    f"{args[0]} did not answer /healthz within {READY_TIMEOUT_S} s: "
+                    f"{stderr.read_text()}"
+                )
             time.sleep(0.1)
         yield base, stdout
     finally:
@@ -109,7 +121,10 @@ def test_db_upgrade_creates_the_database_and_import_then_export_round_trips(
 
     imported = signage(instance, "import", str(REPO))
     assert imported.returncode == 0, imported.stderr
-    assert "created 6 display, 3 group, 8 location, 5 playlist, 7 schedule, 17 slide" in imported.stdout
+    assert (
+        "created 6 display, 3 group, 8 location, 5 playlist, 7 schedule, 17 slide"
+        in imported.stdout
+    )
 
     exported = signage(instance, "export", str(tmp_path / "first"))
     assert exported.returncode == 0, exported.stderr
@@ -120,16 +135,21 @@ def test_db_upgrade_creates_the_database_and_import_then_export_round_trips(
     assert again.stdout.strip().endswith("nothing changed")
 
     signage(instance, "export", str(tmp_path / "second"))
-    first = {p.relative_to(tmp_path / "first"): p.read_bytes()
-             for p in (tmp_path / "first").rglob("*.yaml")}
-    second = {p.relative_to(tmp_path / "second"): p.read_bytes()
-              for p in (tmp_path / "second").rglob("*.yaml")}
+    first = {
+        p.relative_to(tmp_path / "first"): p.read_bytes()
+        for p in (tmp_path / "first").rglob("*.yaml")
+    }
+    second = {
+        p.relative_to(tmp_path / "second"): p.read_bytes()
+        for p in (tmp_path / "second").rglob("*.yaml")
+    }
     assert len(first) == 13
     assert first == second
 
 
 def test_importing_a_bad_folder_exits_non_zero_naming_file_and_line(
-    instance: Path, tmp_path: Path,
+    instance: Path,
+    tmp_path: Path,
 ) -> None:
     bad = tmp_path / "content" / "displays" / "zz.yaml"
     bad.parent.mkdir(parents=True)
@@ -151,10 +171,23 @@ def test_importing_a_bad_folder_exits_non_zero_naming_file_and_line(
 
 # -- users and tokens ---------------------------------------------------------------------
 def test_user_add_creates_a_user_with_a_grant_who_can_sign_in_and_use_a_token(
-    instance: Path, world: World, database: Database, client: FlaskClient,
+    instance: Path,
+    world: World,
+    database: Database,
+    client: FlaskClient,
 ) -> None:
-    added = signage(instance, "user", "add", "Ny@Example.dk", "--role", "editor",
-                    "--location", "bibliotek", "--password", PASSWORD)
+    added = signage(
+        instance,
+        "user",
+        "add",
+        "Ny@Example.dk",
+        "--role",
+        "editor",
+        "--location",
+        "bibliotek",
+        "--password",
+        PASSWORD,
+    )
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "created ny@example.dk (editor)"
     with database.transaction() as session:
@@ -169,21 +202,38 @@ def test_user_add_creates_a_user_with_a_grant_who_can_sign_in_and_use_a_token(
     me = bearer(client, lines[0])
     assert me.status_code == 200
     assert me.get_json()["label"] == "ny@example.dk"
-    assert me.get_json()["grants"] == [{"role": "editor",
-                                        "location_id": world.locations["bibliotek"]}]
+    assert me.get_json()["grants"] == [
+        {"role": "editor", "location_id": world.locations["bibliotek"]}
+    ]
 
 
-@pytest.mark.parametrize(("args", "reason"), [
-    pytest.param(["--role", "janitor"], "unknown role 'janitor'", id="bad-role"),
-    pytest.param(["--role", "editor", "--location", "atlantis"], "unknown location 'atlantis'",
-                 id="unknown-location"),
-    pytest.param(["--role", "editor", "--password", "short"],
-                 "password: String should have at least 10 characters", id="short-password"),
-    pytest.param(["--role", "editor", "--password", "x" * 12, "--email", "x"], "No such option",
-                 id="unknown-option"),
-])
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        pytest.param(["--role", "janitor"], "unknown role 'janitor'", id="bad-role"),
+        pytest.param(
+            ["--role", "editor", "--location", "atlantis"],
+            "unknown location 'atlantis'",
+            id="unknown-location",
+        ),
+        pytest.param(
+            ["--role", "editor", "--password", "short"],
+            "password: String should have at least 10 characters",
+            id="short-password",
+        ),
+        pytest.param(
+            ["--role", "editor", "--password", "x" * 12, "--email", "x"],
+            "No such option",
+            id="unknown-option",
+        ),
+    ],
+)
 def test_user_add_refuses_bad_input_with_a_clear_error(
-    instance: Path, world: World, database: Database, args: list[str], reason: str,
+    instance: Path,
+    world: World,
+    database: Database,
+    args: list[str],
+    reason: str,
 ) -> None:
     arguments = args if "--password" in args else [*args, "--password", PASSWORD]
 
@@ -197,15 +247,18 @@ def test_user_add_refuses_bad_input_with_a_clear_error(
 
 
 def test_user_add_refuses_an_email_that_is_taken(instance: Path, world: World) -> None:
-    result = signage(instance, "user", "add", "editor@example.dk", "--role", "viewer",
-                     "--password", PASSWORD)
+    result = signage(
+        instance, "user", "add", "editor@example.dk", "--role", "viewer", "--password", PASSWORD
+    )
 
     assert result.returncode != 0
     assert "already exists" in result.stderr
 
 
 def test_token_add_prints_one_token_that_authenticates_as_the_user(
-    instance: Path, world: World, client: FlaskClient,
+    instance: Path,
+    world: World,
+    client: FlaskClient,
 ) -> None:
     result = signage(instance, "token", "add", "manager@example.dk", "--name", "skærm-script")
 
@@ -219,7 +272,9 @@ def test_token_add_prints_one_token_that_authenticates_as_the_user(
 
 
 def test_token_add_with_a_scope_gives_a_narrow_token(
-    instance: Path, world: World, client: FlaskClient,
+    instance: Path,
+    world: World,
+    client: FlaskClient,
 ) -> None:
     result = signage(instance, "token", "add", "admin@example.dk", "--scope", "cap:ingest")
 
@@ -230,14 +285,24 @@ def test_token_add_with_a_scope_gives_a_narrow_token(
     assert (me.get_json()["scope"], me.get_json()["grants"]) == ("cap:ingest", [])
 
 
-@pytest.mark.parametrize(("args", "reason"), [
-    pytest.param(["admin@example.dk", "--scope", "root:everything"],
-                 "unknown scope 'root:everything'", id="unknown-scope"),
-    pytest.param(["nobody@example.dk"], "no user with email 'nobody@example.dk'",
-                 id="unknown-user"),
-])
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        pytest.param(
+            ["admin@example.dk", "--scope", "root:everything"],
+            "unknown scope 'root:everything'",
+            id="unknown-scope",
+        ),
+        pytest.param(
+            ["nobody@example.dk"], "no user with email 'nobody@example.dk'", id="unknown-user"
+        ),
+    ],
+)
 def test_token_add_refuses_an_unknown_scope_or_user(
-    instance: Path, world: World, args: list[str], reason: str,
+    instance: Path,
+    world: World,
+    args: list[str],
+    reason: str,
 ) -> None:
     result = signage(instance, "token", "add", *args)
 
@@ -270,8 +335,9 @@ def test_demo_prints_a_console_url_and_a_login_that_works(tmp_path: Path) -> Non
             form = page.read().decode()
         csrf = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', form)
         assert csrf is not None, form
-        body = urllib.parse.urlencode({"csrf_token": csrf.group(1), "email": email,
-                                       "password": password}).encode()
+        body = urllib.parse.urlencode(
+            {"csrf_token": csrf.group(1), "email": email, "password": password}
+        ).encode()
         with browser.open(f"{base}/login", data=body, timeout=10) as signed_in:
             assert signed_in.status == 200
             assert signed_in.url == f"{base}/console"

@@ -69,8 +69,9 @@ schedules:
 
 
 # -- helpers ------------------------------------------------------------------------------
-def run_import(database: Database, folder: Path, media_dir: Path, *, prune: bool = False
-               ) -> ImportReport:
+def run_import(
+    database: Database, folder: Path, media_dir: Path, *, prune: bool = False
+) -> ImportReport:
     with database.transaction() as session:
         return import_folder(session, folder, media_dir, prune=prune)
 
@@ -82,13 +83,16 @@ def run_export(database: Database, folder: Path, media_dir: Path) -> ExportRepor
 
 def row_counts(database: Database) -> dict[str, int]:
     with database.engine.connect() as connection:
-        return {table.name: connection.scalar(select(func.count()).select_from(table)) or 0
-                for table in Base.metadata.sorted_tables}
+        return {
+            table.name: connection.scalar(select(func.count()).select_from(table)) or 0
+            for table in Base.metadata.sorted_tables
+        }
 
 
 def files_of(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def write(folder: Path, relative: str, content: str) -> Path:
@@ -124,14 +128,22 @@ def snapshot(session: Session) -> dict[str, Any]:
     """Every declarative entity as the API serialises it, with database ids replaced by
     the natural keys the files use, so two databases can be compared."""
     locations = {o.id: o.slug for o in session.scalars(select(Location))}
-    displays = {o.id: f"{locations[o.location_id]}/{o.name}" for o in session.scalars(select(Display))}
+    displays = {
+        o.id: f"{locations[o.location_id]}/{o.name}" for o in session.scalars(select(Display))
+    }
     groups = {o.id: o.slug for o in session.scalars(select(Group))}
     slides = {o.id: o.key for o in session.scalars(select(Slide))}
     playlists = {o.id: o.slug for o in session.scalars(select(Playlist))}
     media = {o.id: o.sha256 for o in session.scalars(select(Media))}
-    natural = {"location_id": locations, "parent_id": locations, "display_id": displays,
-               "group_id": groups, "slide_id": slides, "playlist_id": playlists,
-               "media_id": media}
+    natural = {
+        "location_id": locations,
+        "parent_id": locations,
+        "display_id": displays,
+        "group_id": groups,
+        "slide_id": slides,
+        "playlist_id": playlists,
+        "media_id": media,
+    }
 
     def swap(data: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -151,16 +163,20 @@ def snapshot(session: Session) -> dict[str, Any]:
         return out
 
     return {
-        "locations": {o.slug: swap(serializers.location(o))
-                      for o in session.scalars(select(Location))},
-        "displays": {displays[o.id]: swap(serializers.display(o))
-                     for o in session.scalars(select(Display))},
+        "locations": {
+            o.slug: swap(serializers.location(o)) for o in session.scalars(select(Location))
+        },
+        "displays": {
+            displays[o.id]: swap(serializers.display(o)) for o in session.scalars(select(Display))
+        },
         "groups": {o.slug: swap(serializers.group(o)) for o in session.scalars(select(Group))},
         "slides": {o.key: swap(serializers.slide(o)) for o in session.scalars(select(Slide))},
-        "playlists": {o.slug: swap(serializers.playlist(o))
-                      for o in session.scalars(select(Playlist))},
-        "schedules": {o.key: swap(serializers.schedule(o))
-                      for o in session.scalars(select(Schedule))},
+        "playlists": {
+            o.slug: swap(serializers.playlist(o)) for o in session.scalars(select(Playlist))
+        },
+        "schedules": {
+            o.key: swap(serializers.schedule(o)) for o in session.scalars(select(Schedule))
+        },
         "media": sorted(media.values()),
     }
 
@@ -183,12 +199,19 @@ def fresh_database(tmp_path: Path, migrated_template: Path) -> Iterator[Database
 
 # -- the demo content ---------------------------------------------------------------------
 def test_importing_the_demo_content_creates_the_municipality_approved_and_scheduled(
-    database: Database, media_dir: Path,
+    database: Database,
+    media_dir: Path,
 ) -> None:
     report = run_import(database, REPO, media_dir)
 
-    assert report.created == {"location": 8, "display": 6, "group": 3, "playlist": 5,
-                              "slide": 17, "schedule": 7}
+    assert report.created == {
+        "location": 8,
+        "display": 6,
+        "group": 3,
+        "playlist": 5,
+        "slide": 17,
+        "schedule": 7,
+    }
     with database.transaction() as session:
         tree = {o.slug: o for o in session.scalars(select(Location))}
         assert tree["gladsaxe"].parent_id is None
@@ -198,19 +221,25 @@ def test_importing_the_demo_content_creates_the_municipality_approved_and_schedu
         foyer = session.scalar(select(Display).where(Display.name == "Foyer"))
         assert foyer is not None
         assert (foyer.location_id, foyer.width, foyer.height) == (tree["raadhuset"].id, 1920, 1080)
-        assert foyer.power == [{"window": ["06:30", "22:00"], "rrule": None, "holidays": None,
-                                "exdates": []}]
+        assert foyer.power == [
+            {"window": ["06:30", "22:00"], "rrule": None, "holidays": None, "exdates": []}
+        ]
         depot = session.scalar(select(Group).where(Group.slug == "vejdepot-skaerme"))
         assert depot is not None
-        assert sorted(session.get(Display, m.display_id).name  # type: ignore[union-attr]
-                      for m in depot.members) == ["Garderobe", "Mødelokale"]
+        assert sorted(
+            session.get(Display, m.display_id).name  # type: ignore[union-attr]
+            for m in depot.members
+        ) == ["Garderobe", "Mødelokale"]
         for slide in session.scalars(select(Slide)):
             assert len(slide.revisions) == 1
             assert slide.live_revision is slide.latest
             assert slide.latest.status == "approved"
         night = session.scalar(select(Schedule).where(Schedule.key == "job-og-personale#2"))
         assert night is not None
-        assert (night.target_kind, night.target_id) == ("location", tree["plejecenter-egegaarden"].id)
+        assert (night.target_kind, night.target_id) == (
+            "location",
+            tree["plejecenter-egegaarden"].id,
+        )
         assert (night.window_start, night.window_end, night.weight) == ("22:00", "06:00", 3)
         campaign = session.scalar(select(Schedule).where(Schedule.key == "kampagne-sundhed#1"))
         assert campaign is not None
@@ -220,7 +249,8 @@ def test_importing_the_demo_content_creates_the_municipality_approved_and_schedu
 
 
 def test_importing_the_same_folder_twice_changes_nothing(
-    database: Database, media_dir: Path,
+    database: Database,
+    media_dir: Path,
 ) -> None:
     run_import(database, REPO, media_dir)
     before = row_counts(database)
@@ -233,7 +263,10 @@ def test_importing_the_same_folder_twice_changes_nothing(
 
 # -- export and the round trip ----------------------------------------------------------
 def test_export_then_import_into_an_empty_database_round_trips_files_and_content(
-    database: Database, fresh_database: Database, media_dir: Path, tmp_path: Path,
+    database: Database,
+    fresh_database: Database,
+    media_dir: Path,
+    tmp_path: Path,
 ) -> None:
     run_import(database, REPO, media_dir)
     run_export(database, tmp_path / "first", media_dir)
@@ -248,7 +281,9 @@ def test_export_then_import_into_an_empty_database_round_trips_files_and_content
 
 
 def test_reimporting_an_export_into_its_own_database_changes_nothing(
-    database: Database, media_dir: Path, tmp_path: Path,
+    database: Database,
+    media_dir: Path,
+    tmp_path: Path,
 ) -> None:
     run_import(database, REPO, media_dir)
     run_export(database, tmp_path / "out", media_dir)
@@ -261,7 +296,9 @@ def test_reimporting_an_export_into_its_own_database_changes_nothing(
 
 
 def test_export_writes_one_file_per_location_and_playlist_and_keeps_the_database(
-    database: Database, media_dir: Path, tmp_path: Path,
+    database: Database,
+    media_dir: Path,
+    tmp_path: Path,
 ) -> None:
     run_import(database, REPO, media_dir)
     before = row_counts(database)
@@ -269,15 +306,19 @@ def test_export_writes_one_file_per_location_and_playlist_and_keeps_the_database
     report = run_export(database, tmp_path / "out", media_dir)
 
     names = sorted(str(p.relative_to(tmp_path / "out")) for p in report.files)
-    assert names == sorted(str(p.relative_to(REPO)) for p in
-                           [*(REPO / "displays").glob("*.yaml"), *(REPO / "playlists").glob("*.yaml")])
+    assert names == sorted(
+        str(p.relative_to(REPO))
+        for p in [*(REPO / "displays").glob("*.yaml"), *(REPO / "playlists").glob("*.yaml")]
+    )
     assert report.skipped_slides == []
     assert row_counts(database) == before
 
 
 # -- editing and pruning ----------------------------------------------------------------
 def test_editing_one_slide_makes_exactly_one_new_approved_revision_and_a_change(
-    database: Database, media_dir: Path, tmp_path: Path,
+    database: Database,
+    media_dir: Path,
+    tmp_path: Path,
 ) -> None:
     folder = copy_demo(tmp_path / "content")
     run_import(database, folder, media_dir)
@@ -286,8 +327,10 @@ def test_editing_one_slide_makes_exactly_one_new_approved_revision_and_a_change(
         last_change = session.scalar(select(func.max(Change.id))) or 0
     playlist = folder / "playlists" / "velkommen.yaml"
     text_before = playlist.read_text(encoding="utf-8")
-    playlist.write_text(text_before.replace("Torsdag: kl. 10.00–17.30", "Torsdag: kl. 10.00–18.00"),
-                        encoding="utf-8")
+    playlist.write_text(
+        text_before.replace("Torsdag: kl. 10.00–17.30", "Torsdag: kl. 10.00–18.00"),
+        encoding="utf-8",
+    )
 
     report = run_import(database, folder, media_dir)
 
@@ -304,12 +347,15 @@ def test_editing_one_slide_makes_exactly_one_new_approved_revision_and_a_change(
         assert "Torsdag: kl. 10.00–18.00" in slide.latest.fields["body"]
         assert slide.revisions[0].status == "approved"  # history stays as it was
         new_changes = session.execute(
-            select(Change.kind, Change.entity_id).where(Change.id > last_change)).all()
+            select(Change.kind, Change.entity_id).where(Change.id > last_change)
+        ).all()
         assert ("slide", slide.id) in new_changes
 
 
 def test_prune_deletes_a_playlist_and_a_schedule_removed_from_the_folder(
-    database: Database, media_dir: Path, tmp_path: Path,
+    database: Database,
+    media_dir: Path,
+    tmp_path: Path,
 ) -> None:
     folder = copy_demo(tmp_path / "content")
     run_import(database, folder, media_dir)
@@ -339,18 +385,25 @@ def test_prune_deletes_a_playlist_and_a_schedule_removed_from_the_folder(
 
 # -- media --------------------------------------------------------------------------------
 def test_a_media_file_is_stored_once_by_content_and_exported_into_media(
-    database: Database, fresh_database: Database, media_dir: Path, tmp_path: Path,
+    database: Database,
+    fresh_database: Database,
+    media_dir: Path,
+    tmp_path: Path,
 ) -> None:
     folder = small_folder(tmp_path / "content")
     photo = make_jpeg(folder / "media" / "raadhus.jpg")
-    write(folder, "playlists/fotos.yaml", """\
+    write(
+        folder,
+        "playlists/fotos.yaml",
+        """\
 slug: fotos
 name: Fotos
 location: raadhus
 slides:
   - {key: fotos.a, title: Foto A, template: image, media: media/raadhus.jpg, alt: Rådhuset}
   - {key: fotos.b, title: Foto B, template: image, media: media/raadhus.jpg, alt: Igen}
-""")
+""",
+    )
     digest = sha256_of(photo)
 
     report = run_import(database, folder, media_dir)
@@ -362,9 +415,15 @@ slides:
     with database.transaction() as session:
         media = session.scalars(select(Media)).one()
         assert (media.sha256, media.mime, media.width, media.height) == (
-            digest, "image/jpeg", 32, 24)
-        media_ids = {s.latest.media_id for s in session.scalars(select(Slide).where(
-            Slide.key.in_(["fotos.a", "fotos.b"])))}
+            digest,
+            "image/jpeg",
+            32,
+            24,
+        )
+        media_ids = {
+            s.latest.media_id
+            for s in session.scalars(select(Slide).where(Slide.key.in_(["fotos.a", "fotos.b"])))
+        }
         assert media_ids == {media.id}
 
     out = tmp_path / "out"
@@ -381,68 +440,153 @@ slides:
 BAD_PLAYLIST_HEAD = "slug: zz\nname: ZZ\nlocation: raadhus\nslides:\n"
 
 BAD_INPUTS = [
-    pytest.param("playlists/zz.yaml", "slug: zz\nname: [unclosed\nlocation: raadhus\n", 3,
-                 "not valid YAML", id="malformed-yaml"),
-    pytest.param("playlists/zz.yaml", "slug: zz\nname: A\nname: B\n", 3,
-                 "key 'name' appears twice", id="duplicate-key"),
-    pytest.param("displays/zz.yaml", "# nothing above\nlocation: {slug: zz, name: Z, parent: nowhere}\n",
-                 2, "unknown parent location 'nowhere'", id="unknown-parent"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, fields: {heading: A}}\n"
-                 + "schedules:\n  - target: {group: nope}\n", 7,
-                 "unknown group 'nope'", id="unknown-group-target"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, fields: {heading: A}}\n"
-                 + "schedules:\n  - target: {location: nope}\n", 7,
-                 "unknown location 'nope'", id="unknown-location-target"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, fields: {heading: A}}\n"
-                 + "schedules:\n  - target: {display: raadhus/Kælder}\n", 7,
-                 "unknown display 'Kælder' at location 'raadhus'", id="unknown-display-target"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, fields: {heading: A}}\n"
-                 + "schedules:\n  - target: {display: Foyer}\n", 7,
-                 "must be written 'location-slug/Display name'", id="display-target-without-location"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - key: zz.a\n    title: A\n    fields: {heading: A, colour: red}\n", 5,
-                 "template 'text' has no field 'colour'", id="unknown-template-field"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, fields: {heading: A}}\nschedules:\n"
-                 + "  - target: {location: raadhus}\n    rrule: FREQ=DAILY;BYHOUR=7\n", 7,
-                 "rrule may not use BYHOUR", id="rrule-with-byhour"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, fields: {heading: A}}\nschedules:\n"
-                 + "  - target: {location: raadhus}\n    window: ['07:00', '07:00']\n", 7,
-                 "starts and ends at the same time", id="empty-window"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, fields: {heading: A}}\nschedules:\n"
-                 + "  - target: {location: raadhus}\n    weight: 11\n", 7,
-                 "weight: Input should be less than or equal to 10", id="weight-11"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, fields: {heading: A}}\n"
-                 + "  - {key: zz.a, title: B, fields: {heading: B}}\n", 6,
-                 "slide key 'zz.a' is defined twice", id="slide-key-twice"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, template: image, media: ../outside.jpg}\n", 5,
-                 "media file '../outside.jpg' is not a file inside the imported folder",
-                 id="media-outside-folder"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, template: image, media: media/notes.jpg}\n", 5,
-                 "media file 'media/notes.jpg' is not an image", id="media-not-an-image"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD
-                 + "  - {key: zz.a, title: A, template: slideshow}\n", 5,
-                 "kind: Input should be", id="unknown-template"),
-    pytest.param("playlists/zz.yaml", BAD_PLAYLIST_HEAD + "  - {key: info.hej, durtion: 5}\n", 5,
-                 "unknown key(s) durtion", id="misspelt-key-in-slide-reference"),
-    pytest.param("displays/zz.yaml", "location: {slug: zz, name: Z, parent: kommune}\n"
-                 "displays: Foyer\n", 1, "displays must be a list", id="displays-not-a-list"),
+    pytest.param(
+        "playlists/zz.yaml",
+        "slug: zz\nname: [unclosed\nlocation: raadhus\n",
+        3,
+        "not valid YAML",
+        id="malformed-yaml",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        "slug: zz\nname: A\nname: B\n",
+        3,
+        "key 'name' appears twice",
+        id="duplicate-key",
+    ),
+    pytest.param(
+        "displays/zz.yaml",
+        "# nothing above\nlocation: {slug: zz, name: Z, parent: nowhere}\n",
+        2,
+        "unknown parent location 'nowhere'",
+        id="unknown-parent",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD
+        + "  - {key: zz.a, title: A, fields: {heading: A}}\n"
+        + "schedules:\n  - target: {group: nope}\n",
+        7,
+        "unknown group 'nope'",
+        id="unknown-group-target",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD
+        + "  - {key: zz.a, title: A, fields: {heading: A}}\n"
+        + "schedules:\n  - target: {location: nope}\n",
+        7,
+        "unknown location 'nope'",
+        id="unknown-location-target",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD
+        + "  - {key: zz.a, title: A, fields: {heading: A}}\n"
+        + "schedules:\n  - target: {display: raadhus/Kælder}\n",
+        7,
+        "unknown display 'Kælder' at location 'raadhus'",
+        id="unknown-display-target",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD
+        + "  - {key: zz.a, title: A, fields: {heading: A}}\n"
+        + "schedules:\n  - target: {display: Foyer}\n",
+        7,
+        "must be written 'location-slug/Display name'",
+        id="display-target-without-location",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD + "  - key: zz.a\n    title: A\n    fields: {heading: A, colour: red}\n",
+        5,
+        "template 'text' has no field 'colour'",
+        id="unknown-template-field",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD
+        + "  - {key: zz.a, title: A, fields: {heading: A}}\nschedules:\n"
+        + "  - target: {location: raadhus}\n    rrule: FREQ=DAILY;BYHOUR=7\n",
+        7,
+        "rrule may not use BYHOUR",
+        id="rrule-with-byhour",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD
+        + "  - {key: zz.a, title: A, fields: {heading: A}}\nschedules:\n"
+        + "  - target: {location: raadhus}\n    window: ['07:00', '07:00']\n",
+        7,
+        "starts and ends at the same time",
+        id="empty-window",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD
+        + "  - {key: zz.a, title: A, fields: {heading: A}}\nschedules:\n"
+        + "  - target: {location: raadhus}\n    weight: 11\n",
+        7,
+        "weight: Input should be less than or equal to 10",
+        id="weight-11",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD
+        + "  - {key: zz.a, title: A, fields: {heading: A}}\n"
+        + "  - {key: zz.a, title: B, fields: {heading: B}}\n",
+        6,
+        "slide key 'zz.a' is defined twice",
+        id="slide-key-twice",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD + "  - {key: zz.a, title: A, template: image, media: ../outside.jpg}\n",
+        5,
+        "media file '../outside.jpg' is not a file inside the imported folder",
+        id="media-outside-folder",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD + "  - {key: zz.a, title: A, template: image, media: media/notes.jpg}\n",
+        5,
+        "media file 'media/notes.jpg' is not an image",
+        id="media-not-an-image",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD + "  - {key: zz.a, title: A, template: slideshow}\n",
+        5,
+        "kind: Input should be",
+        id="unknown-template",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD + "  - {key: info.hej, durtion: 5}\n",
+        5,
+        "unknown key(s) durtion",
+        id="misspelt-key-in-slide-reference",
+    ),
+    pytest.param(
+        "displays/zz.yaml",
+        "location: {slug: zz, name: Z, parent: kommune}\ndisplays: Foyer\n",
+        1,
+        "displays must be a list",
+        id="displays-not-a-list",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("relative", "content", "line", "reason"), BAD_INPUTS)
 def test_bad_input_names_file_and_line_and_leaves_the_database_unchanged(
-    database: Database, media_dir: Path, tmp_path: Path,
-    relative: str, content: str, line: int, reason: str,
+    database: Database,
+    media_dir: Path,
+    tmp_path: Path,
+    relative: str,
+    content: str,
+    line: int,
+    reason: str,
 ) -> None:
     folder = small_folder(tmp_path / "content")
     run_import(database, folder, media_dir)
@@ -464,7 +608,9 @@ def test_bad_input_names_file_and_line_and_leaves_the_database_unchanged(
 
 
 def test_a_folder_without_displays_or_playlists_is_refused(
-    database: Database, media_dir: Path, tmp_path: Path,
+    database: Database,
+    media_dir: Path,
+    tmp_path: Path,
 ) -> None:
     with pytest.raises(ImportProblem, match="neither a displays/ nor a playlists/ folder"):
         run_import(database, tmp_path, media_dir)
@@ -472,7 +618,9 @@ def test_a_folder_without_displays_or_playlists_is_refused(
 
 
 def test_a_failed_import_leaves_no_half_written_rows_behind(
-    database: Database, media_dir: Path, tmp_path: Path,
+    database: Database,
+    media_dir: Path,
+    tmp_path: Path,
 ) -> None:
     folder = small_folder(tmp_path / "content")
     write(folder, "playlists/zz.yaml", BAD_PLAYLIST_HEAD + "  - {key: zz.a, title: A, weight: 3}\n")
@@ -487,15 +635,25 @@ def test_a_failed_import_leaves_no_half_written_rows_behind(
 
 
 def test_a_slide_without_key_or_approval_exports_under_a_made_up_key_as_a_draft(
-    database: Database, fresh_database: Database, media_dir: Path, tmp_path: Path,
+    database: Database,
+    fresh_database: Database,
+    media_dir: Path,
+    tmp_path: Path,
 ) -> None:
     run_import(database, small_folder(tmp_path / "content"), media_dir)
     with database.transaction() as session:
         system = system_principal(session)
         raadhus = session.scalars(select(Location).where(Location.slug == "raadhus")).one()
-        slide = SlideService().create(session, system, {
-            "title": "Uden nøgle", "location_id": raadhus.id, "kind": "text",
-            "fields": {"heading": "Uden nøgle"}})
+        slide = SlideService().create(
+            session,
+            system,
+            {
+                "title": "Uden nøgle",
+                "location_id": raadhus.id,
+                "kind": "text",
+                "fields": {"heading": "Uden nøgle"},
+            },
+        )
         SlideService().submit(session, system, slide)
         SlideService().reject(session, system, slide, "ikke endnu")
         playlist = session.scalars(select(Playlist).where(Playlist.slug == "info")).one()
@@ -509,11 +667,14 @@ def test_a_slide_without_key_or_approval_exports_under_a_made_up_key_as_a_draft(
 
     assert report.created["slide"] == 2
     with database.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(Slide).where(
-            Slide.key.is_(None))) == 1  # the export did not write its made-up key back
+        assert (
+            session.scalar(select(func.count()).select_from(Slide).where(Slide.key.is_(None))) == 1
+        )  # the export did not write its made-up key back
     with fresh_database.transaction() as session:
         copy = session.scalars(select(Slide).where(Slide.key == made_up)).one()
         assert (copy.latest.status, copy.live_revision) == ("draft", None)
         playlist = session.scalars(select(Playlist).where(Playlist.slug == "info")).one()
         assert [(i.slide_id, i.duration) for i in playlist.items][1:] == [
-            (copy.id, None), (copy.id, 5)]
+            (copy.id, None),
+            (copy.id, 5),
+        ]
