@@ -1,0 +1,164 @@
+"""The resolver's inputs and outputs: frozen value objects, no behaviour beyond checks.
+
+Times are aware datetimes (instants) except where a field says "local": those are naive
+wall-clock values in the display's timezone, as schedules and slides are written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Tier(StrEnum):
+    CAMPAIGN = "campaign"
+    NORMAL = "normal"
+    FALLBACK = "fallback"
+    BRAND = "brand"  # no tier yielded a playable slide: the brand slide shows
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    CRITICAL = "critical"
+
+
+class TargetKind(StrEnum):
+    DISPLAY = "display"
+    GROUP = "group"
+    LOCATION = "location"
+    ALL = "all"
+
+
+DEFAULT_REGION = "main"
+DEFAULT_DURATION_S = 10
+MIN_DURATION_S = 1
+MAX_DURATION_S = 86_400
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    """Which local dates, and which part of each, something is on (rule 3)."""
+
+    rrule: str | None = None
+    window: tuple[int, int] | None = None  # minutes after local midnight; end may be ≤ start
+    starts: date | datetime | None = None  # local; a date filters dates, a datetime clips
+    ends: date | datetime | None = None
+    exdates: frozenset[date] = frozenset()
+    holidays: str | None = None  # a calendar name, e.g. "dk"
+
+
+ALWAYS = Recurrence()
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: TargetKind
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    id: int
+    playlist_id: int
+    target: Target
+    recurrence: Recurrence = ALWAYS
+    tier: Tier = Tier.NORMAL
+    weight: int = 1
+    region: str = DEFAULT_REGION
+
+
+@dataclass(frozen=True)
+class PlaylistSpec:
+    id: int
+    items: tuple[tuple[int, int | None], ...]  # (slide id, item duration or None)
+
+
+@dataclass(frozen=True)
+class SlideSpec:
+    """A slide as it may play: its approved revision only."""
+
+    id: int
+    revision: int  # the approved revision's id; a slide without one is not given at all
+    duration: int | None = None
+    orientation: str = "any"
+    valid_from: date | datetime | None = None  # local
+    valid_until: date | datetime | None = None  # local, exclusive
+    languages: frozenset[str] = frozenset()  # languages that have a variant
+    media_ready: bool = True
+    media_duration_s: float | None = None
+
+
+@dataclass(frozen=True)
+class AlertSpec:
+    id: int
+    severity: Severity
+    starts_at: datetime
+    ends_at: datetime | None  # the earlier of expiry and clearing; None: until cleared
+    targets: tuple[Target, ...] = (Target(TargetKind.ALL),)
+
+
+@dataclass(frozen=True)
+class DisplaySpec:
+    id: int
+    timezone: str
+    orientation: str = "landscape"
+    languages: tuple[str, ...] = ()
+    locations: tuple[int, ...] = ()  # own location first, then each ancestor up to the root
+    groups: frozenset[int] = frozenset()
+    power: tuple[Recurrence, ...] = ()  # none means always on
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything that may reach displays, shared by every display resolved at once."""
+
+    schedules: tuple[ScheduleSpec, ...] = ()
+    playlists: dict[int, PlaylistSpec] = field(default_factory=dict)
+    slides: dict[int, SlideSpec] = field(default_factory=dict)
+    alerts: tuple[AlertSpec, ...] = ()
+    base_language: str = "da"
+    holidays: dict[str, frozenset[date]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Entry:
+    slide: int
+    revision: int
+    duration: int
+    language: str
+
+
+@dataclass(frozen=True)
+class AlertShown:
+    id: int
+    severity: Severity
+    shown: str  # fullscreen | banner | ticker | waiting
+
+
+@dataclass(frozen=True)
+class Segment:
+    region: str
+    start: datetime
+    end: datetime
+    anchor: datetime
+    tier: Tier | None
+    blank: bool
+    alerts: tuple[AlertShown, ...]
+    loop: tuple[Entry, ...]
+
+    @property
+    def loop_seconds(self) -> int:
+        return sum(entry.duration for entry in self.loop)
+
+    def same_answer(self, other: Segment) -> bool:
+        """Equal but for where the segment starts and ends."""
+        return (self.region, self.anchor, self.tier, self.blank, self.alerts, self.loop) == (
+            other.region, other.anchor, other.tier, other.blank, other.alerts, other.loop)
+
+
+@dataclass(frozen=True)
+class Now:
+    segment: Segment
+    index: int | None  # the loop entry playing, None when the loop is empty

@@ -1,0 +1,347 @@
+"""What a display shows at instant t (DESIGN.md rules 1–6) and timelines of it.
+
+One pure function of its inputs: no clock, no database. `Resolver` holds caches that
+are only valid for one `Content`; make a new one when content changes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cached_property
+from zoneinfo import ZoneInfo
+
+from signage.core.model import (
+    DEFAULT_DURATION_S,
+    DEFAULT_REGION,
+    MAX_DURATION_S,
+    MIN_DURATION_S,
+    AlertShown,
+    AlertSpec,
+    Content,
+    DisplaySpec,
+    Entry,
+    Now,
+    PlaylistSpec,
+    Recurrence,
+    ScheduleSpec,
+    Segment,
+    Severity,
+    SlideSpec,
+    Target,
+    TargetKind,
+    Tier,
+)
+from signage.core.occurrences import ONE_DAY, Interval, covers, local_instant, merge, occurrences
+from signage.core.occurrences import to_instant as local_to_instant
+
+Pick = tuple[int, int]  # (playlist id, weight)
+
+
+def reaches(display: DisplaySpec, target: Target) -> bool:
+    """Rule 4: a target reaches a display directly, through a group, its location or
+    any ancestor, or as 'all'."""
+    match target.kind:
+        case TargetKind.ALL:
+            return True
+        case TargetKind.DISPLAY:
+            return target.id == display.id
+        case TargetKind.GROUP:
+            return target.id in display.groups
+        case TargetKind.LOCATION:
+            return target.id in display.locations
+    return False
+
+
+def fallback_level(display: DisplaySpec, target: Target) -> int:
+    """Lower is more specific: display, then group, then own location, each ancestor, all."""
+    match target.kind:
+        case TargetKind.DISPLAY:
+            return 0
+        case TargetKind.GROUP:
+            return 1
+        case TargetKind.LOCATION:
+            return 2 + display.locations.index(target.id)  # type: ignore[arg-type]
+    return 2 + len(display.locations)
+
+
+def smooth_weighted_round_robin(weights: list[Pick], picks: int) -> list[int]:
+    """The playlist ids of `picks` picks; ties go to the lower playlist id."""
+    current = dict.fromkeys((pid for pid, _ in weights), 0)
+    total = sum(weight for _, weight in weights)
+    order: list[int] = []
+    for _ in range(picks):
+        for pid, weight in weights:
+            current[pid] += weight
+        chosen = max(sorted(current), key=lambda pid: current[pid])
+        current[chosen] -= total
+        order.append(chosen)
+    return order
+
+
+@dataclass
+class Resolver:
+    """Resolves any number of displays against one `Content`, sharing work between them."""
+
+    content: Content
+
+    def __post_init__(self) -> None:
+        self._occurrences: dict[tuple[Recurrence, str, object, object], list[Interval]] = {}
+        self._loops: dict[tuple[object, ...], tuple[Entry, ...]] = {}
+
+    # -- public ---------------------------------------------------------------------------
+    def regions(self, display: DisplaySpec) -> list[str]:
+        found = {s.region for s in self.content.schedules if reaches(display, s.target)}
+        return sorted(found | {DEFAULT_REGION}, key=lambda r: (r != DEFAULT_REGION, r))
+
+    def timeline(
+        self, display: DisplaySpec, start: datetime, end: datetime, region: str = DEFAULT_REGION
+    ) -> list[Segment]:
+        """The segments over [start, end) where the answer is constant."""
+        if end <= start:
+            return []
+        return _DisplayView(self, display, region).timeline(start, end)
+
+    def now(self, display: DisplaySpec, at: datetime, region: str = DEFAULT_REGION) -> Now:
+        segment = self.timeline(display, at, at + timedelta(seconds=1), region)[0]
+        return Now(segment, entry_index(segment, at))
+
+    # -- shared caches ----------------------------------------------------------------------
+    def occurrences(self, recurrence: Recurrence, zone: ZoneInfo, first: object, last: object) -> list[Interval]:
+        key = (recurrence, zone.key, first, last)
+        found = self._occurrences.get(key)
+        if found is None:
+            found = occurrences(recurrence, zone, first, last, self.content.holidays)  # type: ignore[arg-type]
+            self._occurrences[key] = found
+        return found
+
+    def loop(self, display: DisplaySpec, picks: list[Pick], items: dict[int, list[tuple[SlideSpec, int]]]) -> tuple[Entry, ...]:
+        key = (display.languages, tuple(picks), tuple((pid, tuple((s.id, d) for s, d in items[pid])) for pid, _ in picks))
+        found = self._loops.get(key)
+        if found is None:
+            found = self._build_loop(display, picks, items)
+            self._loops[key] = found
+        return found
+
+    def _build_loop(
+        self, display: DisplaySpec, picks: list[Pick], items: dict[int, list[tuple[SlideSpec, int]]]
+    ) -> tuple[Entry, ...]:
+        """Rule 5: K·W picks of smooth weighted round robin, each the playlist's next slide,
+        each slide expanded to one entry per display language that has it (rule 6)."""
+        total = sum(weight for _, weight in picks)
+        rounds = max(math.ceil(len(items[pid]) / weight) for pid, weight in picks)
+        position = dict.fromkeys((pid for pid, _ in picks), 0)
+        entries: list[Entry] = []
+        for pid in smooth_weighted_round_robin(picks, rounds * total):
+            slide, duration = items[pid][position[pid] % len(items[pid])]
+            position[pid] += 1
+            for language in self.languages_of(display, slide):
+                entries.append(Entry(slide.id, slide.revision, duration, language))
+        return tuple(entries)
+
+    def languages_of(self, display: DisplaySpec, slide: SlideSpec) -> list[str]:
+        base = self.content.base_language
+        shown = [lang for lang in display.languages if lang == base or lang in slide.languages]
+        return list(dict.fromkeys(shown)) or [base]
+
+
+def entry_index(segment: Segment, at: datetime) -> int | None:
+    """The loop entry playing at `at`: (at − anchor) mod loop length."""
+    length = segment.loop_seconds
+    if not length:
+        return None
+    offset = int((at - segment.anchor).total_seconds()) % length
+    for index, entry in enumerate(segment.loop):
+        if offset < entry.duration:
+            return index
+        offset -= entry.duration
+    return len(segment.loop) - 1  # unreachable: offset < length
+
+
+def duration_of(slide: SlideSpec, item_duration: int | None) -> int:
+    """Rule 6: the item's, else the slide's, else the video's length, in whole seconds."""
+    if item_duration is not None:
+        seconds = item_duration
+    elif slide.duration is not None:
+        seconds = slide.duration
+    elif slide.media_duration_s is not None:
+        seconds = math.ceil(slide.media_duration_s)
+    else:
+        seconds = DEFAULT_DURATION_S
+    return min(max(seconds, MIN_DURATION_S), MAX_DURATION_S)
+
+
+class _DisplayView:
+    """One display and region: the schedules, alerts and slides that can reach it."""
+
+    def __init__(self, resolver: Resolver, display: DisplaySpec, region: str) -> None:
+        self.resolver, self.display, self.region = resolver, display, region
+        self.content = resolver.content
+        self.zone = ZoneInfo(display.timezone)
+
+    @cached_property
+    def schedules(self) -> list[ScheduleSpec]:
+        return [
+            s for s in self.content.schedules
+            if s.region == self.region and reaches(self.display, s.target)
+            and s.playlist_id in self.content.playlists
+        ]
+
+    @cached_property
+    def alerts(self) -> list[AlertSpec]:
+        return [a for a in self.content.alerts if any(reaches(self.display, t) for t in a.targets)]
+
+    @cached_property
+    def slides(self) -> list[SlideSpec]:
+        ids = {
+            slide_id
+            for s in self.schedules
+            for slide_id, _ in self.content.playlists[s.playlist_id].items
+        }
+        return [self.content.slides[i] for i in sorted(ids) if i in self.content.slides]
+
+    # -- the timeline ---------------------------------------------------------------------
+    def timeline(self, start: datetime, end: datetime) -> list[Segment]:
+        first = start.astimezone(self.zone).date()
+        last = (end - timedelta(microseconds=1)).astimezone(self.zone).date()
+        # Occurrences of the day before reach into the first day (22:00–06:00).
+        on = {
+            s.id: self.resolver.occurrences(s.recurrence, self.zone, first - ONE_DAY, last)
+            for s in self.schedules
+        }
+        power = self._power(first - ONE_DAY, last)
+        midnights = [local_instant(first + ONE_DAY * n, 0, self.zone)
+                     for n in range((last - first).days + 2)]
+        origin, finish = midnights[0], max(end, midnights[0])
+        cuts = set(midnights) | {finish}
+        cuts.update(self._edges(on.values(), power))
+        ordered = sorted(c for c in cuts if origin <= c <= finish)
+        midnight_set = set(midnights)
+        segments: list[Segment] = []
+        for begin, stop in zip(ordered, ordered[1:], strict=False):
+            tier, blank, alerts, loop = self._answer(begin, on, power)
+            previous = segments[-1] if segments else None
+            if (
+                previous is not None
+                and begin not in midnight_set
+                and (previous.tier, previous.blank, previous.alerts, previous.loop)
+                == (tier, blank, alerts, loop)
+            ):
+                segments[-1] = _with(previous, end=stop)
+            else:
+                segments.append(Segment(self.region, begin, stop, begin, tier, blank, alerts, loop))
+        return _clip(segments, start, end)
+
+    def _power(self, first: object, last: object) -> list[Interval] | None:
+        if not self.display.power:
+            return None
+        found: list[Interval] = []
+        for recurrence in self.display.power:
+            found += self.resolver.occurrences(recurrence, self.zone, first, last)
+        return merge(found)
+
+    def _edges(self, on: Iterable[list[Interval]], power: list[Interval] | None) -> set[datetime]:
+        edges: set[datetime] = set()
+        for intervals in [*on, power or []]:
+            for begin, stop in intervals:
+                edges.update((begin, stop))
+        for slide in self.slides:
+            for bound in (slide.valid_from, slide.valid_until):
+                if bound is not None:
+                    edges.add(local_to_instant(bound, self.zone))
+        for alert in self.alerts:
+            edges.add(alert.starts_at)
+            if alert.ends_at is not None:
+                edges.add(alert.ends_at)
+        return edges
+
+    # -- the answer at one instant ----------------------------------------------------------
+    def _answer(
+        self, t: datetime, on: dict[int, list[Interval]], power: list[Interval] | None
+    ) -> tuple[Tier | None, bool, tuple[AlertShown, ...], tuple[Entry, ...]]:
+        alerts = self._alerts_at(t)
+        if power is not None and not covers(power, t):
+            return None, True, alerts, ()
+        active = [s for s in self.schedules if covers(on[s.id], t)]
+        for tier in (Tier.CAMPAIGN, Tier.NORMAL):
+            loop = self._loop([s for s in active if s.tier == tier], t, unweighted=tier == Tier.CAMPAIGN)
+            if loop:
+                return tier, False, alerts, loop
+        levels: dict[int, list[ScheduleSpec]] = {}
+        for schedule in active:
+            if schedule.tier == Tier.FALLBACK:
+                levels.setdefault(fallback_level(self.display, schedule.target), []).append(schedule)
+        for level in sorted(levels):
+            loop = self._loop(levels[level], t, unweighted=False)
+            if loop:
+                return Tier.FALLBACK, False, alerts, loop
+        return Tier.BRAND, False, alerts, ()
+
+    def _loop(self, schedules: list[ScheduleSpec], t: datetime, *, unweighted: bool) -> tuple[Entry, ...]:
+        weights: dict[int, int] = {}
+        for schedule in schedules:  # a playlist reached twice counts once, at its largest weight
+            weight = 1 if unweighted else schedule.weight
+            weights[schedule.playlist_id] = max(weights.get(schedule.playlist_id, 0), weight)
+        items: dict[int, list[tuple[SlideSpec, int]]] = {}
+        for pid in weights:
+            playable = self._playable(self.content.playlists[pid], t)
+            if playable:
+                items[pid] = playable
+        picks = sorted((pid, weights[pid]) for pid in items)
+        if not picks:
+            return ()
+        return self.resolver.loop(self.display, picks, items)
+
+    def _playable(self, playlist: PlaylistSpec, t: datetime) -> list[tuple[SlideSpec, int]]:
+        found = []
+        for slide_id, item_duration in playlist.items:
+            slide = self.content.slides.get(slide_id)
+            if slide is not None and self._is_playable(slide, t):
+                found.append((slide, duration_of(slide, item_duration)))
+        return found
+
+    def _is_playable(self, slide: SlideSpec, t: datetime) -> bool:
+        """Rule 6: approved (given at all), valid at t, right orientation, media ready."""
+        if slide.orientation not in ("any", self.display.orientation) or not slide.media_ready:
+            return False
+        if slide.valid_from is not None and t < local_to_instant(slide.valid_from, self.zone):
+            return False
+        return slide.valid_until is None or t < local_to_instant(slide.valid_until, self.zone)
+
+    def _alerts_at(self, t: datetime) -> tuple[AlertShown, ...]:
+        """Rule 1: newest critical fullscreen (hiding banner and ticker), else newest
+        warning as banner, infos in the ticker; the rest wait."""
+        active = sorted(
+            (a for a in self.alerts if a.starts_at <= t and (a.ends_at is None or t < a.ends_at)),
+            key=lambda a: (a.starts_at, a.id), reverse=True,
+        )
+        critical = [a for a in active if a.severity == Severity.CRITICAL]
+        warnings = [a for a in active if a.severity == Severity.WARNING]
+        infos = [a for a in active if a.severity == Severity.INFO]
+        shown: list[AlertShown] = []
+        for index, alert in enumerate(critical):
+            shown.append(AlertShown(alert.id, alert.severity, "fullscreen" if index == 0 else "waiting"))
+        for index, alert in enumerate(warnings):
+            role = "banner" if index == 0 and not critical else "waiting"
+            shown.append(AlertShown(alert.id, alert.severity, role))
+        for alert in infos:
+            shown.append(AlertShown(alert.id, alert.severity, "waiting" if critical else "ticker"))
+        return tuple(shown)
+
+
+def _with(segment: Segment, **changes: object) -> Segment:
+    from dataclasses import replace
+
+    return replace(segment, **changes)  # type: ignore[arg-type]
+
+
+def _clip(segments: list[Segment], start: datetime, end: datetime) -> list[Segment]:
+    """Keep [start, end); clipped segments keep their anchors."""
+    kept = []
+    for segment in segments:
+        if segment.end <= start or segment.start >= end:
+            continue
+        kept.append(_with(segment, start=max(segment.start, start), end=min(segment.end, end)))
+    return kept
