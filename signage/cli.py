@@ -126,7 +126,7 @@ def _payload(schema: Any, raw: dict[str, Any]) -> dict[str, Any]:
     from signage.api.http import describe
 
     try:
-        return schema.model_validate(raw).given()  # type: ignore[no-any-return]
+        return schema.model_validate(raw).given()
     except ValidationError as exc:
         problems = [describe(e) for e in exc.errors(include_url=False, include_input=False)]
         raise click.ClickException("; ".join(problems)) from exc

@@ -12,7 +12,7 @@ from signage import audit
 from signage.accounts.models import ApiToken, AuditEvent, Grant, Setting, User
 from signage.accounts.permissions import GrantSpec, Principal, Role, Scope
 from signage.accounts.security import hash_password, hash_token, new_token, verify_password
-from signage.crud import CrudService, get_or_404, load_tree, require_write
+from signage.crud import CrudService, get_or_404, has_pending_changes, load_tree, require_write
 from signage.db import utcnow
 from signage.errors import Conflict, Forbidden, ValidationFailed
 from signage.screens.models import Location
@@ -113,6 +113,8 @@ class UserService(CrudService[User]):
         self._require_admin(principal)
         self.check_unique(session, data, obj)
         self.apply(session, principal, obj, data, creating=False)
+        if not has_pending_changes(session):
+            return obj  # nothing changed: no audit entry
         session.flush()
         audit.record(
             session, principal, "user.update", "user", obj.id, None, self.audit_details(data)

@@ -68,17 +68,22 @@ def fallback_level(display: DisplaySpec, target: Target) -> int:
 
 
 def smooth_weighted_round_robin(weights: list[Pick], picks: int) -> list[int]:
-    """The playlist ids of `picks` picks; ties go to the lower playlist id."""
+    """The playlist ids of `picks` picks; ties go to the lower playlist id.
+
+    With integer weights the sequence repeats every W = sum(weights) picks (every
+    counter is back to zero), so one period is computed and repeated.
+    """
     current = dict.fromkeys((pid for pid, _ in weights), 0)
     total = sum(weight for _, weight in weights)
-    order: list[int] = []
-    for _ in range(picks):
+    period: list[int] = []
+    for _ in range(min(total, picks)):
         for pid, weight in weights:
             current[pid] += weight
-        chosen = max(sorted(current), key=lambda pid: current[pid])
+        chosen = max(current, key=lambda pid: (current[pid], -pid))
         current[chosen] -= total
-        order.append(chosen)
-    return order
+        period.append(chosen)
+    repeats, rest = divmod(picks, total)
+    return period * repeats + period[:rest]
 
 
 @dataclass
@@ -88,12 +93,26 @@ class Resolver:
     content: Content
 
     def __post_init__(self) -> None:
+        self._by_target: dict[Target, list[ScheduleSpec]] = {}
+        for schedule in self.content.schedules:
+            if schedule.playlist_id in self.content.playlists:
+                self._by_target.setdefault(schedule.target, []).append(schedule)
         self._occurrences: dict[tuple[Recurrence, str, object, object], list[Interval]] = {}
         self._loops: dict[tuple[object, ...], tuple[Entry, ...]] = {}
+        self._expansions: dict[tuple[object, ...], tuple[Entry, ...]] = {}
+        self._candidates: dict[tuple[object, ...], list[tuple[SlideSpec, int, datetime | None, datetime | None]]] = {}
 
     # -- public ---------------------------------------------------------------------------
+    def reaching(self, display: DisplaySpec) -> list[ScheduleSpec]:
+        """Rule 4 through the target index: only the schedules that reach the display."""
+        targets = [Target(TargetKind.DISPLAY, display.id), Target(TargetKind.ALL)]
+        targets += [Target(TargetKind.GROUP, g) for g in display.groups]
+        targets += [Target(TargetKind.LOCATION, loc) for loc in display.locations]
+        found = [s for target in targets for s in self._by_target.get(target, ())]
+        return sorted(found, key=lambda s: s.id)
+
     def regions(self, display: DisplaySpec) -> list[str]:
-        found = {s.region for s in self.content.schedules if reaches(display, s.target)}
+        found = {s.region for s in self.reaching(display)}
         return sorted(found | {DEFAULT_REGION}, key=lambda r: (r != DEFAULT_REGION, r))
 
     def timeline(
@@ -117,6 +136,29 @@ class Resolver:
             self._occurrences[key] = found
         return found
 
+    def candidates(
+        self, playlist: PlaylistSpec, orientation: str, zone: ZoneInfo
+    ) -> list[tuple[SlideSpec, int, datetime | None, datetime | None]]:
+        """A playlist's slides that can ever play on such a display, with their validity
+        as instants: what is left to check per instant is the validity alone."""
+        key = (playlist.id, orientation, zone.key)
+        found = self._candidates.get(key)
+        if found is None:
+            found = []
+            for slide_id, item_duration in playlist.items:
+                slide = self.content.slides.get(slide_id)
+                if slide is None or not slide.media_ready:
+                    continue
+                if slide.orientation not in ("any", orientation):
+                    continue
+                found.append((
+                    slide, duration_of(slide, item_duration),
+                    local_to_instant(slide.valid_from, zone) if slide.valid_from else None,
+                    local_to_instant(slide.valid_until, zone) if slide.valid_until else None,
+                ))
+            self._candidates[key] = found
+        return found
+
     def loop(self, display: DisplaySpec, picks: list[Pick], items: dict[int, list[tuple[SlideSpec, int]]]) -> tuple[Entry, ...]:
         key = (display.languages, tuple(picks), tuple((pid, tuple((s.id, d) for s, d in items[pid])) for pid, _ in picks))
         found = self._loops.get(key)
@@ -132,14 +174,29 @@ class Resolver:
         each slide expanded to one entry per display language that has it (rule 6)."""
         total = sum(weight for _, weight in picks)
         rounds = max(math.ceil(len(items[pid]) / weight) for pid, weight in picks)
+        # Each (slide, duration) expands the same way every time it is picked.
+        expanded = {
+            pid: [self._entries(display, slide, duration) for slide, duration in items[pid]]
+            for pid, _ in picks
+        }
         position = dict.fromkeys((pid for pid, _ in picks), 0)
         entries: list[Entry] = []
         for pid in smooth_weighted_round_robin(picks, rounds * total):
-            slide, duration = items[pid][position[pid] % len(items[pid])]
+            choices = expanded[pid]
+            entries += choices[position[pid] % len(choices)]
             position[pid] += 1
-            for language in self.languages_of(display, slide):
-                entries.append(Entry(slide.id, slide.revision, duration, language))
         return tuple(entries)
+
+    def _entries(self, display: DisplaySpec, slide: SlideSpec, duration: int) -> tuple[Entry, ...]:
+        key = (display.languages, slide.id, duration)
+        found = self._expansions.get(key)
+        if found is None:
+            found = tuple(
+                Entry(slide.id, slide.revision, duration, language)
+                for language in self.languages_of(display, slide)
+            )
+            self._expansions[key] = found
+        return found
 
     def languages_of(self, display: DisplaySpec, slide: SlideSpec) -> list[str]:
         base = self.content.base_language
@@ -183,11 +240,7 @@ class _DisplayView:
 
     @cached_property
     def schedules(self) -> list[ScheduleSpec]:
-        return [
-            s for s in self.content.schedules
-            if s.region == self.region and reaches(self.display, s.target)
-            and s.playlist_id in self.content.playlists
-        ]
+        return [s for s in self.resolver.reaching(self.display) if s.region == self.region]
 
     @cached_property
     def alerts(self) -> list[AlertSpec]:
@@ -295,20 +348,14 @@ class _DisplayView:
         return self.resolver.loop(self.display, picks, items)
 
     def _playable(self, playlist: PlaylistSpec, t: datetime) -> list[tuple[SlideSpec, int]]:
-        found = []
-        for slide_id, item_duration in playlist.items:
-            slide = self.content.slides.get(slide_id)
-            if slide is not None and self._is_playable(slide, t):
-                found.append((slide, duration_of(slide, item_duration)))
-        return found
-
-    def _is_playable(self, slide: SlideSpec, t: datetime) -> bool:
         """Rule 6: approved (given at all), valid at t, right orientation, media ready."""
-        if slide.orientation not in ("any", self.display.orientation) or not slide.media_ready:
-            return False
-        if slide.valid_from is not None and t < local_to_instant(slide.valid_from, self.zone):
-            return False
-        return slide.valid_until is None or t < local_to_instant(slide.valid_until, self.zone)
+        return [
+            (slide, duration)
+            for slide, duration, valid_from, valid_until in self.resolver.candidates(
+                playlist, self.display.orientation, self.zone
+            )
+            if (valid_from is None or valid_from <= t) and (valid_until is None or t < valid_until)
+        ]
 
     def _alerts_at(self, t: datetime) -> tuple[AlertShown, ...]:
         """Rule 1: newest critical fullscreen (hiding banner and ticker), else newest

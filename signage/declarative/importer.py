@@ -175,6 +175,12 @@ class Importer:
         self.session.flush()
         return self.report
 
+    def _see(self, kind: str, key: Any, what: str, node: Node) -> None:
+        """Remember what the folder describes; the same thing twice is a mistake."""
+        if key in self.seen[kind]:
+            raise node.problem(f"{what} is defined twice")
+        self.seen[kind].add(key)
+
     def _document(self, path: Path, folder: str) -> Node:
         return require_node(load_yaml(path), path, f"a file in {folder}/")
 
@@ -226,7 +232,10 @@ class Importer:
     def _import_location(self, node: Node) -> None:
         parent = node.get("parent")
         payload = {k: node[k] for k in ("slug", "name", "timezone", "public") if k in node}
-        payload["parent_id"] = self._location(parent).id if parent else None
+        parent_location = self._location(parent) if parent else None
+        if parent and parent_location is None:
+            raise node.problem(f"unknown parent location {parent!r}")
+        payload["parent_id"] = parent_location.id if parent_location else None
         data = _validated(LocationIn, payload, node)
         self.seen["location"].add(data["slug"])
         self._upsert(LocationService(), "location", self._location(data["slug"]), data, node)
@@ -249,7 +258,7 @@ class Importer:
                     Display.location_id == location.id, Display.name == data["name"]
                 )
             )
-            self.seen["display"].add((location.id, data["name"]))
+            self._see("display", (location.id, data["name"]), f"display {data['name']!r}", node)
             self._upsert(DisplayService(), "display", existing, data, node)
         for raw in _items(doc, "groups", "groups"):
             node = require_node(raw, doc, "each group")
@@ -265,9 +274,9 @@ class Importer:
                 }
             )
             data = _validated(GroupIn, payload, node)
-            existing = self.session.scalar(select(Group).where(Group.slug == data["slug"]))
-            self.seen["group"].add(data["slug"])
-            self._upsert(GroupService(), "group", existing, data, node)
+            group = self.session.scalar(select(Group).where(Group.slug == data["slug"]))
+            self._see("group", data["slug"], f"group slug {data['slug']!r}", node)
+            self._upsert(GroupService(), "group", group, data, node)
 
     def _display_id(self, location: Location, name: Any, node: Node) -> int:
         found = self.session.scalar(
@@ -296,6 +305,8 @@ class Importer:
             self._import_slide(node, location)
 
     def _import_slide(self, node: Node, location: Location) -> None:
+        if not node.get("key"):
+            raise node.problem("each slide needs a key: import finds it again by its key")
         payload = {
             k: v for k, v in node.items() if k not in {"template", "media", "status", "location"}
         }
@@ -312,9 +323,7 @@ class Importer:
         if status not in STATUSES:
             raise node.problem(f"status must be one of {', '.join(sorted(STATUSES))}")
         data = _validated(SlideIn, payload, node)
-        if data["key"] in self.seen["slide"]:
-            raise node.problem(f"slide key {data['key']!r} is defined twice")
-        self.seen["slide"].add(data["key"])
+        self._see("slide", data["key"], f"slide key {data['key']!r}", node)
         existing = self.session.scalar(select(Slide).where(Slide.key == data["key"]))
         slide = self._upsert(SlideService(), "slide", existing, data, node)
         latest = slide.latest
@@ -374,7 +383,7 @@ class Importer:
             "items": items,
         }
         data = _validated(PlaylistIn, payload, doc)
-        self.seen["playlist"].add(data["slug"])
+        self._see("playlist", data["slug"], f"playlist slug {data['slug']!r}", doc)
         existing = self.session.scalar(select(Playlist).where(Playlist.slug == data["slug"]))
         playlist = self._upsert(PlaylistService(), "playlist", existing, data, doc)
         for index, raw in enumerate(_items(doc, "schedules", "schedules")):
@@ -389,7 +398,7 @@ class Importer:
         payload["target"] = self._target(require_node(node.get("target"), node, "target"))
         data = _validated(ScheduleIn, payload, node)
         data["target"] = {k: v for k, v in data["target"].items() if v is not None}
-        self.seen["schedule"].add(data["key"])
+        self._see("schedule", data["key"], f"schedule key {data['key']!r}", node)
         existing = self.session.scalar(select(Schedule).where(Schedule.key == data["key"]))
         data["location_id"] = (
             existing.location_id

@@ -180,8 +180,9 @@ class GroupService(CrudService[Group]):
             # Groups whose members are all in scope: no reaching into another subtree.
             if not principal.can_write_all((d.location_id for d in displays), self.write_role):
                 raise Forbidden("every member display must be inside your locations")
-            if [d.id for d in displays] != group_member_ids(obj):
-                obj.members = [GroupMember(display_id=d.id) for d in displays]
+            wanted = sorted(d.id for d in displays)  # members are a set; keep id order
+            if wanted != group_member_ids(obj):
+                obj.members = [GroupMember(display_id=display_id) for display_id in wanted]
         elif obj.tag and obj.members:
             obj.members = []
 

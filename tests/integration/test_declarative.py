@@ -575,6 +575,37 @@ BAD_INPUTS = [
         "displays must be a list",
         id="displays-not-a-list",
     ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD + "  - {title: A, fields: {heading: A}}\n",
+        5,
+        "each slide needs a key",
+        id="slide-without-key",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        "slug: info\nname: Igen\nlocation: raadhus\n",
+        1,
+        "playlist slug 'info' is defined twice",
+        id="playlist-slug-twice",
+    ),
+    pytest.param(
+        "displays/zz.yaml",
+        "location: {slug: zz, name: Z, parent: kommune}\n"
+        "displays:\n  - name: Skærm\n  - name: Skærm\n",
+        4,
+        "display 'Skærm' is defined twice",
+        id="display-twice",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD
+        + "  - {key: zz.a, title: A, fields: {heading: A}}\nschedules:\n"
+        + "  - {key: info#1, target: {location: raadhus}}\n",
+        7,
+        "schedule key 'info#1' is defined twice",
+        id="schedule-key-twice",
+    ),
 ]
 
 
@@ -678,3 +709,30 @@ def test_a_slide_without_key_or_approval_exports_under_a_made_up_key_as_a_draft(
             (copy.id, None),
             (copy.id, 5),
         ]
+
+
+def test_prune_that_cannot_delete_a_location_still_in_use_is_refused_as_a_whole(
+    database: Database,
+    media_dir: Path,
+    tmp_path: Path,
+) -> None:
+    folder = small_folder(tmp_path / "content")
+    make_jpeg(folder / "media" / "foto.jpg")
+    write(
+        folder,
+        "playlists/info.yaml",
+        SMALL_PLAYLIST.replace(
+            "slides:\n",
+            "slides:\n  - {key: info.foto, title: Foto, template: image, media: media/foto.jpg}\n",
+        ),
+    )
+    run_import(database, folder, media_dir)
+    (folder / "displays" / "raadhus.yaml").unlink()
+    (folder / "playlists" / "info.yaml").unlink()
+    before = row_counts(database)
+
+    with pytest.raises(ImportProblem, match="--prune cannot delete location 'raadhus'") as caught:
+        run_import(database, folder, media_dir, prune=True)
+
+    assert caught.value.path == str(folder)
+    assert row_counts(database) == before

@@ -1,0 +1,1 @@
+"""Benchmarks: each prints its figure, its baseline and the target, and fails on a miss."""
