@@ -26,16 +26,35 @@ from signage.core.model import (
 
 DEPARTMENTS, AREAS_PER_DEPARTMENT, WORKPLACES_PER_AREA = 8, 5, 10
 DISPLAYS, GROUPS, PLAYLISTS, SCHEDULES = 10_000, 500, 2_000, 20_000
-RRULES = [None, None, "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR", "FREQ=WEEKLY;BYDAY=SA,SU",
-          "FREQ=MONTHLY;BYMONTHDAY=1,15", "FREQ=DAILY"]
-WINDOWS = [None, None, (7 * 60, 18 * 60), (22 * 60, 6 * 60), (6 * 60, 14 * 60),
-           (14 * 60, 22 * 60), (11 * 60, 13 * 60)]
+RRULES = [
+    None,
+    None,
+    "FREQ=WEEKLY;BYDAY=MO,TU,WE,TH,FR",
+    "FREQ=WEEKLY;BYDAY=SA,SU",
+    "FREQ=MONTHLY;BYMONTHDAY=1,15",
+    "FREQ=DAILY",
+]
+WINDOWS = [
+    None,
+    None,
+    (7 * 60, 18 * 60),
+    (22 * 60, 6 * 60),
+    (6 * 60, 14 * 60),
+    (14 * 60, 22 * 60),
+    (11 * 60, 13 * 60),
+]
 TIMEZONES = ["Europe/Copenhagen"] * 9 + ["Atlantic/Faroe"]
 # Where the 20,000 schedules sit: (level, count), spread over the targets of each level
 # (≈ 2.5 per department, 2.5 per area, 5 per workplace, 4 per group, 1.6 per display),
 # so a display is reached by about 28 schedules, of which about a third are open-ended.
-LEVELS = [("all", 10), ("department", 20), ("area", 100), ("workplace", 2_000),
-          ("group", 2_000), ("display", 15_870)]
+LEVELS = [
+    ("all", 10),
+    ("department", 20),
+    ("area", 100),
+    ("workplace", 2_000),
+    ("group", 2_000),
+    ("display", 15_870),
+]
 
 
 @dataclass
@@ -92,10 +111,13 @@ def build(seed: int = 20261126) -> Municipality:
         items = []
         for _ in range(rng.randint(5, 20)):
             slides[slide_id] = SlideSpec(
-                slide_id, slide_id * 10, duration=rng.choice([None, 8, 10, 12, 15]),
+                slide_id,
+                slide_id * 10,
+                duration=rng.choice([None, 8, 10, 12, 15]),
                 orientation=rng.choice(["any"] * 8 + ["landscape", "portrait"]),
                 languages=frozenset(rng.sample(["en", "uk", "pl"], rng.randint(0, 2))),
-                valid_until=rng.choice([None] * 9 + [date(2026, 12, 2)]))
+                valid_until=rng.choice([None] * 9 + [date(2026, 12, 2)]),
+            )
             items.append((slide_id, rng.choice([None, None, 6])))
             slide_id += 1
         playlists[playlist_id] = PlaylistSpec(playlist_id, tuple(items))
@@ -110,10 +132,17 @@ def build(seed: int = 20261126) -> Municipality:
         groups = frozenset(rng.sample(range(1, GROUPS + 1), rng.randint(0, 3)))
         for group in groups:
             group_members[group].append(display_id)
-        displays.append(DisplaySpec(
-            display_id, rng.choice(TIMEZONES), rng.choice(["landscape"] * 4 + ["portrait"]),
-            tuple(rng.sample(["da", "en", "uk"], rng.randint(1, 2))), tuple(chain), groups,
-            power=rng.choice([(), (), (Recurrence(window=(6 * 60, 23 * 60)),)])))
+        displays.append(
+            DisplaySpec(
+                display_id,
+                rng.choice(TIMEZONES),
+                rng.choice(["landscape"] * 4 + ["portrait"]),
+                tuple(rng.sample(["da", "en", "uk"], rng.randint(1, 2))),
+                tuple(chain),
+                groups,
+                power=rng.choice([(), (), (Recurrence(window=(6 * 60, 23 * 60)),)]),
+            )
+        )
 
     targets = {
         "all": [Target(TargetKind.ALL)],
@@ -130,11 +159,22 @@ def build(seed: int = 20261126) -> Municipality:
             tier = rng.choices([Tier.NORMAL, Tier.FALLBACK, Tier.CAMPAIGN], [85, 12, 3])[0]
             starts, ends = _span(rng)
             recurrence = Recurrence(
-                rrule=rng.choice(RRULES), window=rng.choice(WINDOWS),
-                holidays=rng.choice([None, "dk"]), starts=starts, ends=ends)
-            schedules.append(ScheduleSpec(
-                schedule_id, rng.randint(1, PLAYLISTS), rng.choice(targets[level]), recurrence,
-                tier, rng.randint(1, 4) if tier == Tier.NORMAL else 1))
+                rrule=rng.choice(RRULES),
+                window=rng.choice(WINDOWS),
+                holidays=rng.choice([None, "dk"]),
+                starts=starts,
+                ends=ends,
+            )
+            schedules.append(
+                ScheduleSpec(
+                    schedule_id,
+                    rng.randint(1, PLAYLISTS),
+                    rng.choice(targets[level]),
+                    recurrence,
+                    tier,
+                    rng.randint(1, 4) if tier == Tier.NORMAL else 1,
+                )
+            )
             schedule_id += 1
     holidays = {"dk": frozenset({date(2026, 12, 24), date(2026, 12, 25), date(2026, 12, 26)})}
     content = Content(tuple(schedules), playlists, slides, (), "da", holidays)

@@ -10,6 +10,7 @@ from flask import Flask, Response, current_app, request
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, NotFound
 
 from signage.config import Settings
@@ -19,20 +20,22 @@ from signage.errors import SignageError
 PACKAGE_DIR = Path(__file__).resolve().parent
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # JSON and forms; media uploads get their own limit
 
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
-    "connect-src 'self' ws: wss:",
-    "font-src 'self'",
-    "frame-src 'self' https:",
-    "frame-ancestors 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "object-src 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data: blob:",
+        "media-src 'self' blob:",
+        "connect-src 'self' ws: wss:",
+        "font-src 'self'",
+        "frame-src 'self' https:",
+        "frame-ancestors 'none'",
+        "base-uri 'self'",
+        "form-action 'self'",
+        "object-src 'none'",
+    ]
+)
 
 MAX_ID = 2**53  # ids in paths beyond this name nothing (SQLite INTEGER overflows at 2**63)
 
@@ -127,9 +130,11 @@ def _register_hooks(app: Flask) -> None:
     app.before_request(policy.enforce)
     app.teardown_appcontext(close_session)
     app.after_request(_secure_headers)
+    app.after_request(_log_request)
     app.register_error_handler(SignageError, _signage_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(Exception, _unexpected_error)
 
     @app.context_processor
@@ -150,7 +155,10 @@ def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 
 def _wants_json() -> bool:
-    return request.path.startswith(("/api/", "/player/api/")) or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith(("/api/", "/player/api/"))
+        or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def _signage_error(error: SignageError) -> tuple[Response, int] | Any:
@@ -167,7 +175,11 @@ def _signage_error(error: SignageError) -> tuple[Response, int] | Any:
 def _csrf_error(error: CSRFError) -> tuple[Response, int]:
     from signage.api.http import plain_error
 
-    return plain_error(400, "csrf_failed", "the form expired or lacks its CSRF token; reload the page and try again")
+    return plain_error(
+        400,
+        "csrf_failed",
+        "the form expired or lacks its CSRF token; reload the page and try again",
+    )
 
 
 def _http_error(error: HTTPException) -> tuple[Response, int]:
@@ -187,11 +199,34 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
     return response, status
 
 
+def _integrity_error(error: IntegrityError) -> tuple[Response, int]:
+    """A constraint the services did not foresee: the client's data clashes, not a crash."""
+    from signage.api.http import plain_error
+
+    current_app.logger.warning(
+        "integrity error on %s %s: %s", request.method, request.path, error.orig
+    )
+    return plain_error(409, "conflict", "this conflicts with existing data")
+
+
 def _unexpected_error(error: Exception) -> tuple[Response, int]:
     from signage.api.http import plain_error
 
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
-    return plain_error(500, "internal_error", "something went wrong on the server; it has been logged")
+    return plain_error(
+        500, "internal_error", "something went wrong on the server; it has been logged"
+    )
+
+
+def _log_request(response: Response) -> Response:
+    """One line a request with no client address: logs carry no personal data beyond a
+    user id (DESIGN.md, Personal data)."""
+    from flask import g
+
+    principal = g.get("principal")
+    who = f"user={principal.user_id}" if principal is not None and principal.user_id else "-"
+    current_app.logger.info("%s %s %s %s", request.method, request.path, response.status_code, who)
+    return response
 
 
 def _secure_headers(response: Response) -> Response:

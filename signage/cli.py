@@ -6,6 +6,7 @@ before anything else is imported; every other command runs without it.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import sys
 from pathlib import Path
@@ -219,7 +220,9 @@ def _serve(bind: str | None, banner: str = "") -> None:
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     if banner:
         click.echo(banner)
-    socketio.run(app, host=host, port=port, log_output=True)
+    # gevent's own access log prints client addresses; the app logs requests without them.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    socketio.run(app, host=host, port=port, log_output=False)
 
 
 @cli.command(help="Create the instance, load the demo content, create an admin and serve.")

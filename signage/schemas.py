@@ -36,7 +36,9 @@ Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_chec
 class Payload(BaseModel):
     """Base of every request body: unknown fields are an error, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", str_max_length=20000)
+    # strict: "2030" is not a number and "yes" is not true; wrong types are the client's
+    # mistake to hear about, not ours to guess at.
+    model_config = ConfigDict(extra="forbid", strict=True, str_max_length=20000)
 
     def given(self) -> dict[str, Any]:
         """Only the fields the client actually sent (for PATCH)."""

@@ -12,6 +12,7 @@ from signage import audit
 from signage.accounts.models import ApiToken, AuditEvent, Grant, Setting, User
 from signage.accounts.permissions import GrantSpec, Principal, Role, Scope
 from signage.accounts.security import hash_password, hash_token, new_token, verify_password
+from signage.content.models import Media
 from signage.crud import CrudService, get_or_404, has_pending_changes, load_tree, require_write
 from signage.db import utcnow
 from signage.errors import Conflict, Forbidden, ValidationFailed
@@ -206,6 +207,8 @@ def get_brand(session: Session) -> dict[str, Any]:
 def update_brand(session: Session, principal: Principal, changes: dict[str, Any]) -> dict[str, Any]:
     roots = load_tree(session).roots()
     require_write(principal, roots[0] if roots else None, Role.ADMIN, "the brand")
+    if changes.get("logo_media_id") is not None:
+        get_or_404(session, Media, changes["logo_media_id"], "media")
     setting = session.get(Setting, "brand")
     if setting is None:
         setting = Setting(key="brand", value={})

@@ -23,9 +23,9 @@ from signage.content.schemas import (
 )
 from signage.content.services import PlaylistService, SlideService, ThemeService
 from signage.crud import CrudService
-from signage.schemas import Payload
 from signage.scheduling.schemas import ScheduleIn, SchedulePatch
 from signage.scheduling.services import ScheduleService
+from signage.schemas import Payload
 from signage.screens.schemas import (
     DisplayIn,
     DisplayPatch,

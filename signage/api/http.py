@@ -86,7 +86,9 @@ def describe(error: Any) -> str:
     return f"{where}: {message}"
 
 
-def int_arg(name: str, default: int | None = None, *, low: int = 1, high: int = MAX_ID) -> int | None:
+def int_arg(
+    name: str, default: int | None = None, *, low: int = 1, high: int = MAX_ID
+) -> int | None:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default

@@ -31,54 +31,146 @@ def shape(**properties: dict[str, Any]) -> dict[str, Any]:
 
 
 REVISION = shape(
-    id=INT, number=INT, status={"enum": ["draft", "pending", "approved", "rejected"]},
-    kind=STR, fields=OBJ, variants=OBJ, pictogram=nullable(STR), alt=nullable(STR),
-    media_id=nullable(INT), duration=nullable(INT), author_id=nullable(INT),
-    reviewer_id=nullable(INT), review_note=nullable(STR), created_at=TIME,
+    id=INT,
+    number=INT,
+    status={"enum": ["draft", "pending", "approved", "rejected"]},
+    kind=STR,
+    fields=OBJ,
+    variants=OBJ,
+    pictogram=nullable(STR),
+    alt=nullable(STR),
+    media_id=nullable(INT),
+    duration=nullable(INT),
+    author_id=nullable(INT),
+    reviewer_id=nullable(INT),
+    review_note=nullable(STR),
+    created_at=TIME,
     decided_at=nullable(TIME),
 )
 GRANT = shape(id=INT, user_id=INT, role=STR, location_id=INT, created_at=TIME)
 
 RESOURCES: dict[str, dict[str, Any]] = {
-    "Location": shape(id=INT, slug=STR, name=STR, parent_id=nullable(INT),
-                      timezone=nullable(STR), public=BOOL, created_at=TIME),
-    "Display": shape(
-        id=INT, name=STR, location_id=INT, orientation={"enum": ["landscape", "portrait"]},
-        resolution=array(INT), rotation=INT, timezone=nullable(STR), languages=array(STR),
-        tags=array(STR), power=array(OBJ), paired=BOOL, online=BOOL,
-        last_seen_at=nullable(TIME), player_version=nullable(STR),
-        clock_skew_ms=nullable(INT), showing=nullable(OBJ), created_at=TIME,
+    "Location": shape(
+        id=INT,
+        slug=STR,
+        name=STR,
+        parent_id=nullable(INT),
+        timezone=nullable(STR),
+        public=BOOL,
+        created_at=TIME,
     ),
-    "Group": shape(id=INT, slug=STR, name=STR, location_id=INT, tag=nullable(STR),
-                   display_ids=array(INT), created_at=TIME),
-    "Theme": shape(id=INT, slug=STR, name=STR, location_id=INT, year=nullable(INT),
-                   color=nullable(STR), created_at=TIME),
-    "User": shape(id=INT, email=STR, name=STR, language=nullable(STR), active=BOOL,
-                  grants=array(GRANT), created_at=TIME, last_login_at=nullable(TIME)),
+    "Display": shape(
+        id=INT,
+        name=STR,
+        location_id=INT,
+        orientation={"enum": ["landscape", "portrait"]},
+        resolution=array(INT),
+        rotation=INT,
+        timezone=nullable(STR),
+        languages=array(STR),
+        tags=array(STR),
+        power=array(OBJ),
+        paired=BOOL,
+        online=BOOL,
+        last_seen_at=nullable(TIME),
+        player_version=nullable(STR),
+        clock_skew_ms=nullable(INT),
+        showing=nullable(OBJ),
+        created_at=TIME,
+    ),
+    "Group": shape(
+        id=INT,
+        slug=STR,
+        name=STR,
+        location_id=INT,
+        tag=nullable(STR),
+        display_ids=array(INT),
+        created_at=TIME,
+    ),
+    "Theme": shape(
+        id=INT,
+        slug=STR,
+        name=STR,
+        location_id=INT,
+        year=nullable(INT),
+        color=nullable(STR),
+        created_at=TIME,
+    ),
+    "User": shape(
+        id=INT,
+        email=STR,
+        name=STR,
+        language=nullable(STR),
+        active=BOOL,
+        grants=array(GRANT),
+        created_at=TIME,
+        last_login_at=nullable(TIME),
+    ),
     "Grant": GRANT,
-    "Playlist": shape(id=INT, slug=STR, name=STR, location_id=INT,
-                      items=array(shape(slide_id=INT, duration=nullable(INT))),
-                      created_at=TIME),
+    "Playlist": shape(
+        id=INT,
+        slug=STR,
+        name=STR,
+        location_id=INT,
+        items=array(shape(slide_id=INT, duration=nullable(INT))),
+        created_at=TIME,
+    ),
     "Slide": shape(
-        id=INT, key=nullable(STR), title=STR, location_id=INT, orientation=STR,
-        valid_from=nullable(STR), valid_until=nullable(STR), theme_id=nullable(INT),
-        public=BOOL, status=STR, revision=INT, live_revision=nullable(INT),
-        latest=REVISION, live=nullable(REVISION), created_at=TIME,
+        id=INT,
+        key=nullable(STR),
+        title=STR,
+        location_id=INT,
+        orientation=STR,
+        valid_from=nullable(STR),
+        valid_until=nullable(STR),
+        theme_id=nullable(INT),
+        public=BOOL,
+        status=STR,
+        revision=INT,
+        live_revision=nullable(INT),
+        latest=REVISION,
+        live=nullable(REVISION),
+        created_at=TIME,
     ),
     "Schedule": shape(
-        id=INT, key=nullable(STR), playlist_id=INT, target=OBJ, location_id=INT, region=STR,
-        rrule=nullable(STR), window=nullable(array(STR)), starts=nullable(STR),
-        ends=nullable(STR), exdates=array(STR), holidays=nullable(STR),
-        tier={"enum": ["campaign", "normal", "fallback"]}, weight=INT, created_at=TIME,
+        id=INT,
+        key=nullable(STR),
+        playlist_id=INT,
+        target=OBJ,
+        location_id=INT,
+        region=STR,
+        rrule=nullable(STR),
+        window=nullable(array(STR)),
+        starts=nullable(STR),
+        ends=nullable(STR),
+        exdates=array(STR),
+        holidays=nullable(STR),
+        tier={"enum": ["campaign", "normal", "fallback"]},
+        weight=INT,
+        created_at=TIME,
     ),
-    "AuditEvent": shape(id=INT, at=TIME, actor=STR, action=STR, entity_kind=STR,
-                        entity_id=nullable(INT), location_id=nullable(INT), details=OBJ),
+    "AuditEvent": shape(
+        id=INT,
+        at=TIME,
+        actor=STR,
+        action=STR,
+        entity_kind=STR,
+        entity_id=nullable(INT),
+        location_id=nullable(INT),
+        details=OBJ,
+    ),
     "Brand": shape(name=STR, logo_media_id=nullable(INT), palette=OBJ, font=STR),
     "Error": shape(error=shape(code=STR, message=STR)),
 }
 COLLECTION_RESOURCES = {
-    "locations": "Location", "displays": "Display", "groups": "Group", "themes": "Theme",
-    "users": "User", "grants": "Grant", "playlists": "Playlist", "slides": "Slide",
+    "locations": "Location",
+    "displays": "Display",
+    "groups": "Group",
+    "themes": "Theme",
+    "users": "User",
+    "grants": "Grant",
+    "playlists": "Playlist",
+    "slides": "Slide",
     "schedules": "Schedule",
 }
 
@@ -127,24 +219,45 @@ def _collection_paths(components: dict[str, Any]) -> dict[str, Any]:
         resource = COLLECTION_RESOURCES[name]
         filters = [{"name": f, "in": "query", "schema": INT} for f in collection.filters]
         paths[f"/api/v1/{name}"] = {
-            "get": {"summary": f"List {name}", "operationId": f"{name}_list",
-                    "parameters": PAGE_PARAMS + filters,
-                    "responses": {"200": answer("A page", page_of(resource)), **ERRORS}},
-            "post": {"summary": f"Create a {collection.singular}", "operationId": f"{name}_create",
-                     "requestBody": body(collection.create, components),
-                     "responses": {"201": answer("Created", ref(resource)), **ERRORS,
-                                   "409": answer("Conflicts with existing data", ref("Error"))}},
+            "get": {
+                "summary": f"List {name}",
+                "operationId": f"{name}_list",
+                "parameters": PAGE_PARAMS + filters,
+                "responses": {"200": answer("A page", page_of(resource)), **ERRORS},
+            },
+            "post": {
+                "summary": f"Create a {collection.singular}",
+                "operationId": f"{name}_create",
+                "requestBody": body(collection.create, components),
+                "responses": {
+                    "201": answer("Created", ref(resource)),
+                    **ERRORS,
+                    "409": answer("Conflicts with existing data", ref("Error")),
+                },
+            },
         }
         paths[f"/api/v1/{name}/{{item_id}}"] = {
             "parameters": ID_PARAM,
-            "get": {"summary": f"One {collection.singular}", "operationId": f"{name}_get",
-                    "responses": {"200": answer("Found", ref(resource)), **ERRORS,
-                                  "404": answer("Not found", ref("Error"))}},
-            "patch": {"summary": f"Change a {collection.singular}", "operationId": f"{name}_update",
-                      "requestBody": body(collection.patch, components),
-                      "responses": {"200": answer("Changed", ref(resource)), **ERRORS}},
-            "delete": {"summary": f"Delete a {collection.singular}", "operationId": f"{name}_delete",
-                       "responses": {"204": answer("Deleted"), **ERRORS}},
+            "get": {
+                "summary": f"One {collection.singular}",
+                "operationId": f"{name}_get",
+                "responses": {
+                    "200": answer("Found", ref(resource)),
+                    **ERRORS,
+                    "404": answer("Not found", ref("Error")),
+                },
+            },
+            "patch": {
+                "summary": f"Change a {collection.singular}",
+                "operationId": f"{name}_update",
+                "requestBody": body(collection.patch, components),
+                "responses": {"200": answer("Changed", ref(resource)), **ERRORS},
+            },
+            "delete": {
+                "summary": f"Delete a {collection.singular}",
+                "operationId": f"{name}_delete",
+                "responses": {"204": answer("Deleted"), **ERRORS},
+            },
         }
     return paths
 
@@ -153,36 +266,70 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
     review = {"required": False, "content": {"application/json": {"schema": ref("ReviewIn")}}}
     body(ReviewIn, components)
     paths: dict[str, Any] = {}
-    for action, summary in (("submit", "Submit the latest revision for approval"),
-                            ("approve", "Approve the pending revision: it goes live"),
-                            ("reject", "Reject the pending revision")):
+    for action, summary in (
+        ("submit", "Submit the latest revision for approval"),
+        ("approve", "Approve the pending revision: it goes live"),
+        ("reject", "Reject the pending revision"),
+    ):
         operation: dict[str, Any] = {
-            "summary": summary, "operationId": f"slides_{action}",
-            "responses": {"200": answer("The slide", ref("Slide")), **ERRORS,
-                          "409": answer("Wrong status", ref("Error"))},
+            "summary": summary,
+            "operationId": f"slides_{action}",
+            "responses": {
+                "200": answer("The slide", ref("Slide")),
+                **ERRORS,
+                "409": answer("Wrong status", ref("Error")),
+            },
         }
         if action != "submit":
             operation["requestBody"] = review
         paths[f"/api/v1/slides/{{item_id}}/{action}"] = {"parameters": ID_PARAM, "post": operation}
-    paths["/api/v1/displays/{item_id}/token"] = {"parameters": ID_PARAM, "post": {
-        "summary": "Issue a new device token (shown this once); the old one stops working",
-        "operationId": "displays_token",
-        "responses": {"200": answer("The token", shape(display_id=INT, token=STR)), **ERRORS}}}
-    paths["/api/v1/brand"] = {
-        "get": {"summary": "The brand", "operationId": "brand_get",
-                "responses": {"200": answer("The brand", ref("Brand")), **ERRORS}},
-        "patch": {"summary": "Change the brand", "operationId": "brand_update",
-                  "requestBody": body(BrandPatch, components),
-                  "responses": {"200": answer("The brand", ref("Brand")), **ERRORS}},
+    paths["/api/v1/displays/{item_id}/token"] = {
+        "parameters": ID_PARAM,
+        "post": {
+            "summary": "Issue a new device token (shown this once); the old one stops working",
+            "operationId": "displays_token",
+            "responses": {"200": answer("The token", shape(display_id=INT, token=STR)), **ERRORS},
+        },
     }
-    paths["/api/v1/audit"] = {"get": {
-        "summary": "The audit log", "operationId": "audit", "parameters": PAGE_PARAMS,
-        "responses": {"200": answer("A page", page_of("AuditEvent")), **ERRORS}}}
-    paths["/api/v1/me"] = {"get": {
-        "summary": "Who the caller is", "operationId": "me",
-        "responses": {"200": answer("The caller", shape(
-            user_id=nullable(INT), label=STR, scope=nullable(STR),
-            grants=array(shape(role=STR, location_id=INT)))), **ERRORS}}}
+    paths["/api/v1/brand"] = {
+        "get": {
+            "summary": "The brand",
+            "operationId": "brand_get",
+            "responses": {"200": answer("The brand", ref("Brand")), **ERRORS},
+        },
+        "patch": {
+            "summary": "Change the brand",
+            "operationId": "brand_update",
+            "requestBody": body(BrandPatch, components),
+            "responses": {"200": answer("The brand", ref("Brand")), **ERRORS},
+        },
+    }
+    paths["/api/v1/audit"] = {
+        "get": {
+            "summary": "The audit log",
+            "operationId": "audit",
+            "parameters": PAGE_PARAMS,
+            "responses": {"200": answer("A page", page_of("AuditEvent")), **ERRORS},
+        }
+    }
+    paths["/api/v1/me"] = {
+        "get": {
+            "summary": "Who the caller is",
+            "operationId": "me",
+            "responses": {
+                "200": answer(
+                    "The caller",
+                    shape(
+                        user_id=nullable(INT),
+                        label=STR,
+                        scope=nullable(STR),
+                        grants=array(shape(role=STR, location_id=INT)),
+                    ),
+                ),
+                **ERRORS,
+            },
+        }
+    }
     return paths
 
 
@@ -195,8 +342,10 @@ def build_openapi() -> dict[str, Any]:
         "info": {"title": "Infotavle API", "version": "1"},
         "components": {
             "schemas": components,
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"},
-                                "session": {"type": "apiKey", "in": "cookie", "name": "session"}},
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+            },
         },
         "security": [{"bearer": []}, {"session": []}],
         "paths": paths,

@@ -16,5 +16,9 @@ def no_control_characters(_form: FlaskForm, field: Field) -> None:
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254), no_control_characters])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200), no_control_characters])
+    email = EmailField(
+        _l("Email"), validators=[DataRequired(), Length(max=254), no_control_characters]
+    )
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(), Length(max=200), no_control_characters]
+    )

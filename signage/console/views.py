@@ -65,8 +65,9 @@ def set_language() -> Response:
     target = _safe_next(request.form.get("next"))
     response = make_response(redirect(target))
     if language in LANGUAGES:
-        response.set_cookie(LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600,
-                            samesite="Lax", httponly=True)
+        response.set_cookie(
+            LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+        )
     return response
 
 
@@ -84,11 +85,16 @@ def index() -> str:
         .join(SlideRevision, SlideRevision.slide_id == Slide.id)
         .where(Slide.location_id.in_(readable), SlideRevision.status == "pending")
     )
-    locations = list(session.scalars(
-        select(Location).where(Location.id.in_(readable)).order_by(Location.name)
-    ))
-    return render_template("console/index.html", principal=principal, displays=displays,
-                           pending=pending, locations=locations)
+    locations = list(
+        session.scalars(select(Location).where(Location.id.in_(readable)).order_by(Location.name))
+    )
+    return render_template(
+        "console/index.html",
+        principal=principal,
+        displays=displays,
+        pending=pending,
+        locations=locations,
+    )
 
 
 def _safe_next(target: str | None) -> str:

@@ -155,7 +155,13 @@ class Segment:
     def same_answer(self, other: Segment) -> bool:
         """Equal but for where the segment starts and ends."""
         return (self.region, self.anchor, self.tier, self.blank, self.alerts, self.loop) == (
-            other.region, other.anchor, other.tier, other.blank, other.alerts, other.loop)
+            other.region,
+            other.anchor,
+            other.tier,
+            other.blank,
+            other.alerts,
+            other.loop,
+        )
 
 
 @dataclass(frozen=True)

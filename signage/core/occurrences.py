@@ -50,9 +50,7 @@ def selected_dates(
     """The dates in [first, last] that the recurrence selects, in order."""
     starts, ends = recurrence.starts, recurrence.ends
     dtstart = starts.date() if isinstance(starts, datetime) else starts or DEFAULT_DTSTART
-    by_rule = (
-        _rule_dates(recurrence.rrule, dtstart, first, last) if recurrence.rrule else None
-    )
+    by_rule = _rule_dates(recurrence.rrule, dtstart, first, last) if recurrence.rrule else None
     skipped = holidays.get(recurrence.holidays, frozenset()) if recurrence.holidays else frozenset()
     # Dates filter dates; date-times clip the intervals instead (see `occurrences`).
     low = starts if _is_date(starts) else None
@@ -97,9 +95,7 @@ def occurrences(
     if clip_start is not None or clip_end is not None:
         low = to_instant(clip_start, zone) if clip_start else None
         high = to_instant(clip_end, zone) if clip_end else None
-        found = [
-            (max(s, low) if low else s, min(e, high) if high else e) for s, e in found
-        ]
+        found = [(max(s, low) if low else s, min(e, high) if high else e) for s, e in found]
         found = [(s, e) for s, e in found if s < e]
     return merge(found)
 

@@ -7,10 +7,11 @@ are only valid for one `Content`; make a new one when content changes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from bisect import bisect_right
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from functools import cached_property
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 from signage.core.model import (
@@ -63,7 +64,7 @@ def fallback_level(display: DisplaySpec, target: Target) -> int:
         case TargetKind.GROUP:
             return 1
         case TargetKind.LOCATION:
-            return 2 + display.locations.index(target.id)  # type: ignore[arg-type]
+            return 2 + display.locations.index(target.id)
     return 2 + len(display.locations)
 
 
@@ -86,6 +87,54 @@ def smooth_weighted_round_robin(weights: list[Pick], picks: int) -> list[int]:
     return period * repeats + period[:rest]
 
 
+# The slides of a playlist that play at an instant, and a signature of which ones they are
+# (None when no slide has validity bounds, so the list never changes).
+Playable = tuple[list[tuple[SlideSpec, int]], tuple[int, ...] | None]
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A playlist's slides that can ever play on displays of one orientation and
+    timezone, with their validity as instants: per instant only validity is left."""
+
+    always: list[tuple[SlideSpec, int]]
+    bounds: list[tuple[datetime | None, datetime | None]]
+    bounded: bool
+
+    @classmethod
+    def of(
+        cls, playlist: PlaylistSpec, slides: dict[int, SlideSpec], orientation: str, zone: ZoneInfo
+    ) -> Candidates:
+        found: list[tuple[SlideSpec, int]] = []
+        bounds: list[tuple[datetime | None, datetime | None]] = []
+        for slide_id, item_duration in playlist.items:
+            slide = slides.get(slide_id)
+            if (
+                slide is None
+                or not slide.media_ready
+                or slide.orientation not in ("any", orientation)
+            ):
+                continue
+            found.append((slide, duration_of(slide, item_duration)))
+            bounds.append(
+                (
+                    local_to_instant(slide.valid_from, zone) if slide.valid_from else None,
+                    local_to_instant(slide.valid_until, zone) if slide.valid_until else None,
+                )
+            )
+        return cls(found, bounds, any(b != (None, None) for b in bounds))
+
+    def at(self, t: datetime) -> Playable:
+        if not self.bounded:
+            return self.always, None
+        valid = tuple(
+            index
+            for index, (low, high) in enumerate(self.bounds)
+            if (low is None or low <= t) and (high is None or t < high)
+        )
+        return [self.always[index] for index in valid], valid
+
+
 @dataclass
 class Resolver:
     """Resolves any number of displays against one `Content`, sharing work between them."""
@@ -100,7 +149,7 @@ class Resolver:
         self._occurrences: dict[tuple[Recurrence, str, object, object], list[Interval]] = {}
         self._loops: dict[tuple[object, ...], tuple[Entry, ...]] = {}
         self._expansions: dict[tuple[object, ...], tuple[Entry, ...]] = {}
-        self._candidates: dict[tuple[object, ...], list[tuple[SlideSpec, int, datetime | None, datetime | None]]] = {}
+        self._candidates: dict[tuple[object, ...], Candidates] = {}
 
     # -- public ---------------------------------------------------------------------------
     def reaching(self, display: DisplaySpec) -> list[ScheduleSpec]:
@@ -128,7 +177,9 @@ class Resolver:
         return Now(segment, entry_index(segment, at))
 
     # -- shared caches ----------------------------------------------------------------------
-    def occurrences(self, recurrence: Recurrence, zone: ZoneInfo, first: object, last: object) -> list[Interval]:
+    def occurrences(
+        self, recurrence: Recurrence, zone: ZoneInfo, first: object, last: object
+    ) -> list[Interval]:
         key = (recurrence, zone.key, first, last)
         found = self._occurrences.get(key)
         if found is None:
@@ -136,34 +187,26 @@ class Resolver:
             self._occurrences[key] = found
         return found
 
-    def candidates(
-        self, playlist: PlaylistSpec, orientation: str, zone: ZoneInfo
-    ) -> list[tuple[SlideSpec, int, datetime | None, datetime | None]]:
-        """A playlist's slides that can ever play on such a display, with their validity
-        as instants: what is left to check per instant is the validity alone."""
+    def candidates(self, playlist: PlaylistSpec, orientation: str, zone: ZoneInfo) -> Candidates:
         key = (playlist.id, orientation, zone.key)
         found = self._candidates.get(key)
         if found is None:
-            found = []
-            for slide_id, item_duration in playlist.items:
-                slide = self.content.slides.get(slide_id)
-                if slide is None or not slide.media_ready:
-                    continue
-                if slide.orientation not in ("any", orientation):
-                    continue
-                found.append((
-                    slide, duration_of(slide, item_duration),
-                    local_to_instant(slide.valid_from, zone) if slide.valid_from else None,
-                    local_to_instant(slide.valid_until, zone) if slide.valid_until else None,
-                ))
+            found = Candidates.of(playlist, self.content.slides, orientation, zone)
             self._candidates[key] = found
         return found
 
-    def loop(self, display: DisplaySpec, picks: list[Pick], items: dict[int, list[tuple[SlideSpec, int]]]) -> tuple[Entry, ...]:
-        key = (display.languages, tuple(picks), tuple((pid, tuple((s.id, d) for s, d in items[pid])) for pid, _ in picks))
+    def loop(
+        self, display: DisplaySpec, picks: list[Pick], items: dict[int, Playable]
+    ) -> tuple[Entry, ...]:
+        key = (
+            display.languages,
+            display.orientation,
+            tuple(picks),
+            tuple(items[pid][1] for pid, _ in picks),
+        )
         found = self._loops.get(key)
         if found is None:
-            found = self._build_loop(display, picks, items)
+            found = self._build_loop(display, picks, {pid: items[pid][0] for pid, _ in picks})
             self._loops[key] = found
         return found
 
@@ -260,21 +303,48 @@ class _DisplayView:
         first = start.astimezone(self.zone).date()
         last = (end - timedelta(microseconds=1)).astimezone(self.zone).date()
         # Occurrences of the day before reach into the first day (22:00–06:00).
-        on = {
-            s.id: self.resolver.occurrences(s.recurrence, self.zone, first - ONE_DAY, last)
+        on = [
+            self.resolver.occurrences(s.recurrence, self.zone, first - ONE_DAY, last)
             for s in self.schedules
-        }
+        ]
         power = self._power(first - ONE_DAY, last)
-        midnights = [local_instant(first + ONE_DAY * n, 0, self.zone)
-                     for n in range((last - first).days + 2)]
+        midnights = [
+            local_instant(first + ONE_DAY * n, 0, self.zone) for n in range((last - first).days + 2)
+        ]
         origin, finish = midnights[0], max(end, midnights[0])
-        cuts = set(midnights) | {finish}
-        cuts.update(self._edges(on.values(), power))
+        # A sweep over the schedules' edges keeps the active set; the answer only changes
+        # where some schedule, power window, slide validity or alert starts or ends.
+        events = sorted(
+            (instant, starting, index)
+            for index, intervals in enumerate(on)
+            for begin, stop in intervals
+            for instant, starting in ((begin, 1), (stop, 0))
+        )
+        validity = self._validity_edges()
+        cuts = {*midnights, finish, *validity, *(e[0] for e in events)}
+        for begin, stop in power or ():
+            cuts.update((begin, stop))
+        for alert in self.alerts:
+            cuts.update(t for t in (alert.starts_at, alert.ends_at) if t is not None)
         ordered = sorted(c for c in cuts if origin <= c <= finish)
         midnight_set = set(midnights)
+        active: set[int] = set()
+        answers: dict[tuple[object, ...], tuple[Tier | None, bool, tuple[Entry, ...]]] = {}
+        position = 0
         segments: list[Segment] = []
-        for begin, stop in zip(ordered, ordered[1:], strict=False):
-            tier, blank, alerts, loop = self._answer(begin, on, power)
+        for begin, stop in pairwise(ordered):
+            while position < len(events) and events[position][0] <= begin:
+                _, starting, index = events[position]
+                (active.add if starting else active.discard)(index)
+                position += 1
+            powered = power is None or covers(power, begin)
+            # Equal active sets between equal validity edges give equal answers (the
+            # same windows recur every day), so each is worked out once.
+            key = (frozenset(active), bisect_right(validity, begin), powered)
+            if key not in answers:
+                answers[key] = self._content_answer(begin, active, powered)
+            tier, blank, loop = answers[key]
+            alerts = self._alerts_at(begin) if self.alerts else ()
             previous = segments[-1] if segments else None
             if (
                 previous is not None
@@ -282,12 +352,12 @@ class _DisplayView:
                 and (previous.tier, previous.blank, previous.alerts, previous.loop)
                 == (tier, blank, alerts, loop)
             ):
-                segments[-1] = _with(previous, end=stop)
+                segments[-1] = replace(previous, end=stop)
             else:
                 segments.append(Segment(self.region, begin, stop, begin, tier, blank, alerts, loop))
         return _clip(segments, start, end)
 
-    def _power(self, first: object, last: object) -> list[Interval] | None:
+    def _power(self, first: date, last: date) -> list[Interval] | None:
         if not self.display.power:
             return None
         found: list[Interval] = []
@@ -295,81 +365,74 @@ class _DisplayView:
             found += self.resolver.occurrences(recurrence, self.zone, first, last)
         return merge(found)
 
-    def _edges(self, on: Iterable[list[Interval]], power: list[Interval] | None) -> set[datetime]:
-        edges: set[datetime] = set()
-        for intervals in [*on, power or []]:
-            for begin, stop in intervals:
-                edges.update((begin, stop))
-        for slide in self.slides:
-            for bound in (slide.valid_from, slide.valid_until):
-                if bound is not None:
-                    edges.add(local_to_instant(bound, self.zone))
-        for alert in self.alerts:
-            edges.add(alert.starts_at)
-            if alert.ends_at is not None:
-                edges.add(alert.ends_at)
-        return edges
+    def _validity_edges(self) -> list[datetime]:
+        edges = {
+            local_to_instant(bound, self.zone)
+            for slide in self.slides
+            for bound in (slide.valid_from, slide.valid_until)
+            if bound is not None
+        }
+        return sorted(edges)
 
     # -- the answer at one instant ----------------------------------------------------------
-    def _answer(
-        self, t: datetime, on: dict[int, list[Interval]], power: list[Interval] | None
-    ) -> tuple[Tier | None, bool, tuple[AlertShown, ...], tuple[Entry, ...]]:
-        alerts = self._alerts_at(t)
-        if power is not None and not covers(power, t):
-            return None, True, alerts, ()
-        active = [s for s in self.schedules if covers(on[s.id], t)]
+    def _content_answer(
+        self, t: datetime, active: set[int], powered: bool
+    ) -> tuple[Tier | None, bool, tuple[Entry, ...]]:
+        """Rules 2, 5 and 6 at `t`, given the indexes of the schedules on at `t`."""
+        if not powered:
+            return None, True, ()
+        schedules = [self.schedules[index] for index in sorted(active)]
         for tier in (Tier.CAMPAIGN, Tier.NORMAL):
-            loop = self._loop([s for s in active if s.tier == tier], t, unweighted=tier == Tier.CAMPAIGN)
+            chosen = [s for s in schedules if s.tier == tier]
+            loop = self._loop(chosen, t, unweighted=tier == Tier.CAMPAIGN)
             if loop:
-                return tier, False, alerts, loop
+                return tier, False, loop
         levels: dict[int, list[ScheduleSpec]] = {}
-        for schedule in active:
+        for schedule in schedules:
             if schedule.tier == Tier.FALLBACK:
-                levels.setdefault(fallback_level(self.display, schedule.target), []).append(schedule)
+                levels.setdefault(fallback_level(self.display, schedule.target), []).append(
+                    schedule
+                )
         for level in sorted(levels):
             loop = self._loop(levels[level], t, unweighted=False)
             if loop:
-                return Tier.FALLBACK, False, alerts, loop
-        return Tier.BRAND, False, alerts, ()
+                return Tier.FALLBACK, False, loop
+        return Tier.BRAND, False, ()
 
-    def _loop(self, schedules: list[ScheduleSpec], t: datetime, *, unweighted: bool) -> tuple[Entry, ...]:
+    def _loop(
+        self, schedules: list[ScheduleSpec], t: datetime, *, unweighted: bool
+    ) -> tuple[Entry, ...]:
         weights: dict[int, int] = {}
         for schedule in schedules:  # a playlist reached twice counts once, at its largest weight
             weight = 1 if unweighted else schedule.weight
             weights[schedule.playlist_id] = max(weights.get(schedule.playlist_id, 0), weight)
-        items: dict[int, list[tuple[SlideSpec, int]]] = {}
+        items: dict[int, Playable] = {}
         for pid in weights:
-            playable = self._playable(self.content.playlists[pid], t)
-            if playable:
+            playable = self.resolver.candidates(
+                self.content.playlists[pid], self.display.orientation, self.zone
+            ).at(t)
+            if playable[0]:
                 items[pid] = playable
-        picks = sorted((pid, weights[pid]) for pid in items)
-        if not picks:
+        if not items:
             return ()
-        return self.resolver.loop(self.display, picks, items)
-
-    def _playable(self, playlist: PlaylistSpec, t: datetime) -> list[tuple[SlideSpec, int]]:
-        """Rule 6: approved (given at all), valid at t, right orientation, media ready."""
-        return [
-            (slide, duration)
-            for slide, duration, valid_from, valid_until in self.resolver.candidates(
-                playlist, self.display.orientation, self.zone
-            )
-            if (valid_from is None or valid_from <= t) and (valid_until is None or t < valid_until)
-        ]
+        return self.resolver.loop(self.display, sorted((pid, weights[pid]) for pid in items), items)
 
     def _alerts_at(self, t: datetime) -> tuple[AlertShown, ...]:
         """Rule 1: newest critical fullscreen (hiding banner and ticker), else newest
         warning as banner, infos in the ticker; the rest wait."""
         active = sorted(
             (a for a in self.alerts if a.starts_at <= t and (a.ends_at is None or t < a.ends_at)),
-            key=lambda a: (a.starts_at, a.id), reverse=True,
+            key=lambda a: (a.starts_at, a.id),
+            reverse=True,
         )
         critical = [a for a in active if a.severity == Severity.CRITICAL]
         warnings = [a for a in active if a.severity == Severity.WARNING]
         infos = [a for a in active if a.severity == Severity.INFO]
         shown: list[AlertShown] = []
         for index, alert in enumerate(critical):
-            shown.append(AlertShown(alert.id, alert.severity, "fullscreen" if index == 0 else "waiting"))
+            shown.append(
+                AlertShown(alert.id, alert.severity, "fullscreen" if index == 0 else "waiting")
+            )
         for index, alert in enumerate(warnings):
             role = "banner" if index == 0 and not critical else "waiting"
             shown.append(AlertShown(alert.id, alert.severity, role))
@@ -378,17 +441,11 @@ class _DisplayView:
         return tuple(shown)
 
 
-def _with(segment: Segment, **changes: object) -> Segment:
-    from dataclasses import replace
-
-    return replace(segment, **changes)  # type: ignore[arg-type]
-
-
 def _clip(segments: list[Segment], start: datetime, end: datetime) -> list[Segment]:
     """Keep [start, end); clipped segments keep their anchors."""
     kept = []
     for segment in segments:
         if segment.end <= start or segment.start >= end:
             continue
-        kept.append(_with(segment, start=max(segment.start, start), end=min(segment.end, end)))
+        kept.append(replace(segment, start=max(segment.start, start), end=min(segment.end, end)))
     return kept

@@ -19,7 +19,6 @@ from signage.db import utcnow
 from signage.scheduling.models import Change, Schedule
 from signage.screens.models import Display, Group, GroupMember, Location
 
-
 # Which change writing each kind of row makes: (kind, entity id).
 _CHANGE_OF: dict[type[Any], Callable[[Any], tuple[str, int | None]]] = {
     Location: lambda o: ("location", o.id),

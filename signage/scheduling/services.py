@@ -47,6 +47,8 @@ class ScheduleService(CrudService[Schedule]):
         creating: bool,
     ) -> None:
         data = dict(data)
+        if data.get("location_id") is not None:  # before any query autoflushes it
+            get_or_404(session, Location, data["location_id"], "location")
         if "target" in data:
             obj.target_kind, obj.target_id = target_to_columns(data.pop("target"))
         if "window" in data:
