@@ -80,6 +80,11 @@ class Database:
     """The engine and the session factory of one server instance."""
 
     def __init__(self, url: str) -> None:
+        # Every writer opens a Database, so loading the models here guarantees the
+        # change-log session hook (signage.scheduling.changes) is registered in every
+        # process: the server, the command line and the jobs alike.
+        import signage.models  # noqa: F401
+
         self.url = url
         self.engine = make_engine(url)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)

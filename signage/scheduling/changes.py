@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, insert
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import Setting
@@ -29,29 +29,46 @@ _CHANGE_OF: dict[type[Any], Callable[[Any], tuple[str, int | None]]] = {
     SlideRevision: lambda o: ("slide", o.slide_id),
     Playlist: lambda o: ("playlist", o.id),
     PlaylistItem: lambda o: ("playlist", o.playlist_id),
-    Schedule: lambda o: ("schedule", o.id),
     Alert: lambda o: ("alert", o.id),
     Media: lambda o: ("media", o.id),
     Rendition: lambda o: ("media", o.media_id),
 }
 
 
-def _change_of(obj: Any) -> tuple[str, int | None] | None:
-    """The change that writing `obj` makes, or None when no display can notice."""
+def _changes_of(obj: Any) -> list[tuple[str, int | None, str | None]]:
+    """The changes that writing `obj` makes; none when no display can notice.
+
+    A schedule names its target too, before and after the write, so the propagator can
+    find the displays it reached without the row (which may be gone)."""
     if isinstance(obj, Setting):
-        return ("brand", None) if obj.key == "brand" else None
+        return [("brand", None, None)] if obj.key == "brand" else []
+    if isinstance(obj, Schedule):
+        return [("schedule", obj.id, target) for target in _schedule_targets(obj)]
     make = _CHANGE_OF.get(type(obj))
-    return make(obj) if make else None
+    return [(*make(obj), None)] if make else []
 
 
-def _collect(session: Session) -> list[tuple[str, int | None]]:
-    found: list[tuple[str, int | None]] = []
+def _schedule_targets(schedule: Schedule) -> list[str]:
+    state = inspect(schedule)
+    targets = [f"{schedule.target_kind}:{schedule.target_id or ''}"]
+    kinds = state.attrs.target_kind.history.deleted or [schedule.target_kind]
+    ids = state.attrs.target_id.history.deleted or [schedule.target_id]
+    for kind in kinds:
+        for target_id in ids:
+            old = f"{kind}:{target_id or ''}"
+            if old not in targets:
+                targets.append(old)
+    return targets
+
+
+def _collect(session: Session) -> list[tuple[str, int | None, str | None]]:
+    found: list[tuple[str, int | None, str | None]] = []
     touched = list(session.new) + list(session.deleted)
     touched += [obj for obj in session.dirty if session.is_modified(obj)]
     for obj in touched:
-        change = _change_of(obj)
-        if change is not None and change not in found:
-            found.append(change)
+        for change in _changes_of(obj):
+            if change not in found:
+                found.append(change)
     return found
 
 
@@ -63,7 +80,7 @@ def _append_changes(session: Session, _context: Any) -> None:
         session.connection().execute(
             insert(Change),
             [
-                {"kind": kind, "entity_id": entity_id, "created_at": now}
-                for kind, entity_id in changes
+                {"kind": kind, "entity_id": entity_id, "target": target, "created_at": now}
+                for kind, entity_id, target in changes
             ],
         )

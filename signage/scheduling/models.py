@@ -64,6 +64,8 @@ class Change(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int | None]
+    # For schedules: the target reached ("location:5", "group:2", "display:9", "all:").
+    target: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,0 +1,214 @@
+"""Read what the resolver needs from the database into the pure core's value objects.
+
+This is the only place that turns rows into `signage.core.model` specs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import holidays as holiday_calendars
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from signage.accounts.services import get_brand
+from signage.alerts.models import Alert
+from signage.content.models import Media, Playlist, Slide, SlideRevision
+from signage.core.model import (
+    AlertSpec,
+    Content,
+    DisplaySpec,
+    PlaylistSpec,
+    Recurrence,
+    ScheduleSpec,
+    Severity,
+    SlideSpec,
+    Target,
+    TargetKind,
+    Tier,
+)
+from signage.core.recurrence import parse_date_or_datetime, parse_time_of_day
+from signage.scheduling.models import Schedule
+from signage.screens.models import Display, Group, GroupMember, Location
+
+HOLIDAY_CALENDARS = ("dk",)
+
+
+@dataclass
+class Snapshot:
+    """Content, displays and the slide payloads that manifests carry, read at once."""
+
+    content: Content
+    displays: dict[int, DisplaySpec]
+    slide_payloads: dict[int, dict[str, Any]] = field(default_factory=dict)
+    brand: dict[str, Any] = field(default_factory=dict)
+
+
+def recurrence_of(
+    rrule: str | None,
+    window: tuple[str, str] | None,
+    starts: str | None,
+    ends: str | None,
+    exdates: list[str] | None,
+    calendar: str | None,
+) -> Recurrence:
+    return Recurrence(
+        rrule=rrule or None,
+        window=(parse_time_of_day(window[0]), parse_time_of_day(window[1])) if window else None,
+        starts=parse_date_or_datetime(starts) if starts else None,
+        ends=parse_date_or_datetime(ends) if ends else None,
+        exdates=frozenset(date.fromisoformat(d) for d in exdates or ()),
+        holidays=calendar,
+    )
+
+
+def _local(value: str | None) -> date | datetime | None:
+    return parse_date_or_datetime(value) if value else None
+
+
+def holiday_dates(years: range) -> dict[str, frozenset[date]]:
+    return {"dk": frozenset(holiday_calendars.country_holidays("DK", years=list(years)))}
+
+
+def _schedule_spec(row: Schedule) -> ScheduleSpec:
+    window = (row.window_start, row.window_end) if row.window_start and row.window_end else None
+    return ScheduleSpec(
+        id=row.id,
+        playlist_id=row.playlist_id,
+        target=Target(TargetKind(row.target_kind), row.target_id),
+        recurrence=recurrence_of(
+            row.rrule, window, row.starts, row.ends, row.exdates, row.holidays
+        ),
+        tier=Tier(row.tier),
+        weight=row.weight,
+        region=row.region,
+    )
+
+
+def _slides(session: Session) -> tuple[dict[int, SlideSpec], dict[int, dict[str, Any]]]:
+    specs: dict[int, SlideSpec] = {}
+    payloads: dict[int, dict[str, Any]] = {}
+    media = {m.id: m for m in session.scalars(select(Media))}
+    rows = session.execute(
+        select(Slide, SlideRevision).join(SlideRevision, Slide.live_revision_id == SlideRevision.id)
+    )
+    for slide, revision in rows:
+        asset = media.get(revision.media_id) if revision.media_id else None
+        specs[slide.id] = SlideSpec(
+            id=slide.id,
+            revision=revision.id,
+            duration=revision.duration,
+            orientation=slide.orientation,
+            valid_from=_local(slide.valid_from),
+            valid_until=_local(slide.valid_until),
+            languages=frozenset(revision.variants or {}),
+            media_ready=asset is None or asset.status == "ready",
+            media_duration_s=asset.duration_s if asset else None,
+        )
+        payloads[slide.id] = {
+            "revision": revision.id,
+            "title": slide.title,
+            "kind": revision.kind,
+            "fields": revision.fields,
+            "variants": revision.variants,
+            "pictogram": revision.pictogram,
+            "alt": revision.alt,
+            "assets": [_asset(asset)] if asset else [],
+        }
+    return specs, payloads
+
+
+def _asset(media: Media) -> dict[str, Any]:
+    return {"url": f"/media/{media.sha256}/original", "sha256": media.sha256, "bytes": media.bytes}
+
+
+def _alerts(session: Session, now: datetime) -> tuple[AlertSpec, ...]:
+    rows = session.scalars(select(Alert).where(Alert.cleared_at.is_(None)))
+    specs = []
+    for alert in rows:
+        if alert.expires_at is not None and alert.expires_at <= now:
+            continue
+        targets = alert.targets or {}
+        found = [Target(TargetKind.ALL)] if targets.get("all") else []
+        for kind in ("location", "group", "display"):
+            found += [Target(TargetKind(kind), i) for i in targets.get(f"{kind}_ids", [])]
+        specs.append(
+            AlertSpec(
+                alert.id, Severity(alert.severity), alert.starts_at, alert.expires_at, tuple(found)
+            )
+        )
+    return tuple(specs)
+
+
+def _displays(
+    session: Session, default_timezone: str, only: set[int] | None
+) -> dict[int, DisplaySpec]:
+    locations = {loc.id: loc for loc in session.scalars(select(Location))}
+    groups = list(session.scalars(select(Group)))
+    members: dict[int, set[int]] = {}
+    for member in session.scalars(select(GroupMember)):
+        members.setdefault(member.display_id, set()).add(member.group_id)
+    query = select(Display)
+    if only is not None:
+        query = query.where(Display.id.in_(only))
+    found = {}
+    for display in session.scalars(query):
+        chain = []
+        current: int | None = display.location_id
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = locations[current].parent_id
+        zones = [locations[c].timezone for c in chain]  # inherited from the nearest location
+        zone = display.timezone or next((z for z in zones if z), default_timezone)
+        in_groups = set(members.get(display.id, ()))
+        in_groups |= {g.id for g in groups if g.tag and g.tag in (display.tags or [])}
+        power = tuple(
+            recurrence_of(
+                p.get("rrule"),
+                tuple(p["window"]) if p.get("window") else None,
+                None,
+                None,
+                p.get("exdates"),
+                p.get("holidays"),
+            )
+            for p in display.power or []
+        )
+        found[display.id] = DisplaySpec(
+            id=display.id,
+            timezone=zone,
+            orientation=display.orientation,
+            languages=tuple(display.languages or ()),
+            locations=tuple(chain),
+            groups=frozenset(in_groups),
+            power=power,
+        )
+    return found
+
+
+def load_snapshot(
+    session: Session,
+    *,
+    now: datetime,
+    default_timezone: str,
+    base_language: str,
+    displays: set[int] | None = None,
+) -> Snapshot:
+    """Everything that may reach displays (all of them, or only `displays`)."""
+    slides, payloads = _slides(session)
+    playlists = {
+        p.id: PlaylistSpec(p.id, tuple((i.slide_id, i.duration) for i in p.items))
+        for p in session.scalars(select(Playlist))
+    }
+    content = Content(
+        schedules=tuple(_schedule_spec(s) for s in session.scalars(select(Schedule))),
+        playlists=playlists,
+        slides=slides,
+        alerts=_alerts(session, now),
+        base_language=base_language,
+        holidays=holiday_dates(range(now.year - 1, now.year + 2)),
+    )
+    return Snapshot(
+        content, _displays(session, default_timezone, displays), payloads, get_brand(session)
+    )
