@@ -116,9 +116,11 @@ def _register_blueprints(app: Flask) -> None:
     from signage.api.views import docs as api_docs_bp
     from signage.console.views import bp as console_bp
     from signage.health import bp as health_bp
+    from signage.player.views import bp as player_bp
 
     csrf.exempt(api_bp)  # the API checks CSRF itself for cookie sessions (signage.policy)
-    for blueprint in (api_bp, api_docs_bp, console_bp, health_bp):
+    csrf.exempt(player_bp)  # kiosks authenticate with a bearer device token, not a cookie
+    for blueprint in (api_bp, api_docs_bp, console_bp, health_bp, player_bp):
         app.register_blueprint(blueprint)
 
 

@@ -15,13 +15,14 @@ from wtforms import ValidationError
 
 from signage.accounts.permissions import Role
 from signage.errors import Forbidden, SignageError, Unauthorized
-from signage.web import current_principal
+from signage.web import current_display, current_principal
 
 
 @dataclass(frozen=True)
 class Access:
-    """`public`: anyone; `login`: any signed-in user; `role`: a user whose highest grant
-    is at least `role`; a `scope` token is also let in where one is named."""
+    """`public`: anyone; `login`: any signed-in user; `device`: a kiosk's device token;
+    `role`: a user whose highest grant is at least `role`; a `scope` token is also let in
+    where one is named."""
 
     kind: str
     role: Role | None = None
@@ -30,6 +31,7 @@ class Access:
 
 PUBLIC = Access("public")
 LOGIN = Access("login")
+DEVICE = Access("device")  # a kiosk with its display's device token
 
 
 def role(min_role: Role, scope: str | None = None) -> Access:
@@ -76,6 +78,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("api.slides_approve", "POST"): MANAGER,
     ("api.slides_reject", "POST"): MANAGER,
     ("api.displays_token", "POST"): MANAGER,
+    ("api.displays_timeline", "GET"): VIEWER,
+    ("api.displays_now", "GET"): VIEWER,
+    ("player.manifest", "GET"): DEVICE,
 }
 for _name, _writer in COLLECTION_WRITERS.items():
     _reader = ADMIN if _name in ADMIN_ONLY_READS else VIEWER
@@ -108,6 +113,10 @@ def enforce() -> None:
     if access is None:
         raise RouteNotInTable("this route is not in the authorisation table")
     if access.kind == "public":
+        return
+    if access.kind == "device":
+        if current_display() is None:
+            raise Unauthorized("send this display's device token (Authorization: Bearer …)")
         return
     principal = current_principal()
     if principal is None:

@@ -7,12 +7,15 @@ from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
 from signage.accounts.permissions import Principal
+from signage.accounts.security import hash_token
 from signage.accounts.services import principal_for_token, principal_for_user
 from signage.db import Database
+from signage.screens.models import Display
 
 
 def database(app: Flask | None = None) -> Database:
@@ -66,3 +69,15 @@ def load_user(user_id: str) -> Any:
         return None
     user = db_session().get(User, int(user_id))
     return user if user is not None and user.active else None
+
+
+def current_display() -> Display | None:
+    """The kiosk calling, by its device token (stored only as SHA-256)."""
+    if "display" not in g:
+        token = bearer_token()
+        g.display = (
+            db_session().scalar(select(Display).where(Display.token_hash == hash_token(token)))
+            if token
+            else None
+        )
+    return g.display

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Response, jsonify, request
@@ -130,3 +131,21 @@ def error_response(error: SignageError) -> tuple[Response, int]:
 
 def plain_error(status: int, code: str, message: str) -> tuple[Response, int]:
     return jsonify({"error": {"code": code, "message": message}}), status
+
+
+def instant_arg(name: str, default: datetime | None = None) -> datetime:
+    """An ISO 8601 instant with its offset from the query string (?from=, ?at=)."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        if default is None:
+            raise BadRequest(f"query parameter {name!r} is required (ISO 8601 with offset)")
+        return default
+    try:
+        value = datetime.fromisoformat(raw.replace(" ", "+"))
+    except ValueError as exc:
+        raise BadRequest(
+            f"query parameter {name!r} must be ISO 8601 such as 2026-11-26T08:00:00+01:00"
+        ) from exc
+    if value.tzinfo is None:
+        raise BadRequest(f"query parameter {name!r} needs an offset such as +01:00 or Z")
+    return value

@@ -161,6 +161,16 @@ RESOURCES: dict[str, dict[str, Any]] = {
     ),
     "Brand": shape(name=STR, logo_media_id=nullable(INT), palette=OBJ, font=STR),
     "Error": shape(error=shape(code=STR, message=STR)),
+    "Segment": shape(
+        region=STR,
+        start=TIME,
+        end=TIME,
+        anchor=TIME,
+        tier=nullable({"enum": ["campaign", "normal", "fallback", "brand"]}),
+        blank=BOOL,
+        alerts=array(shape(id=INT, severity=STR, shown=STR)),
+        loop=array(shape(slide=INT, revision=INT, duration=INT, language=STR)),
+    ),
 }
 COLLECTION_RESOURCES = {
     "locations": "Location",
@@ -289,6 +299,62 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
             "summary": "Issue a new device token (shown this once); the old one stops working",
             "operationId": "displays_token",
             "responses": {"200": answer("The token", shape(display_id=INT, token=STR)), **ERRORS},
+        },
+    }
+    instant = {"type": "string", "format": "date-time"}
+    paths["/api/v1/displays/{item_id}/timeline"] = {
+        "parameters": ID_PARAM,
+        "get": {
+            "summary": "The timeline over [from, to): segments where the answer is constant",
+            "operationId": "displays_timeline",
+            "parameters": [
+                {"name": "from", "in": "query", "required": True, "schema": instant},
+                {"name": "to", "in": "query", "required": True, "schema": instant},
+            ],
+            "responses": {
+                "200": answer(
+                    "The timeline",
+                    shape(
+                        display=INT, **{"from": TIME, "to": TIME}, segments=array(ref("Segment"))
+                    ),
+                ),
+                **ERRORS,
+            },
+        },
+    }
+    paths["/api/v1/displays/{item_id}/now"] = {
+        "parameters": ID_PARAM,
+        "get": {
+            "summary": "What the display shows at an instant (default: now)",
+            "operationId": "displays_now",
+            "parameters": [
+                {"name": "at", "in": "query", "schema": instant},
+                {"name": "region", "in": "query", "schema": STR},
+            ],
+            "responses": {
+                "200": answer(
+                    "The answer",
+                    shape(
+                        display=INT,
+                        region=STR,
+                        at=TIME,
+                        index=nullable(INT),
+                        blank=BOOL,
+                        alerts=array(OBJ),
+                        tier=nullable(STR),
+                        anchor=TIME,
+                        loop=array(
+                            shape(
+                                slide=shape(id=INT, title=nullable(STR), kind=nullable(STR)),
+                                revision=INT,
+                                duration=INT,
+                                language=STR,
+                            )
+                        ),
+                    ),
+                ),
+                **ERRORS,
+            },
         },
     }
     paths["/api/v1/brand"] = {

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from sqlalchemy import select
 
 from signage.accounts.models import AuditEvent
@@ -13,15 +14,20 @@ from signage.accounts.schemas import BrandPatch
 from signage.accounts.services import get_brand, update_brand
 from signage.api import serializers
 from signage.api.collections import COLLECTIONS, Collection
-from signage.api.http import int_arg, json_body, page, page_args, parse
+from signage.api.http import BadRequest, instant_arg, int_arg, json_body, page, page_args, parse
 from signage.api.openapi import build_openapi
 from signage.content.schemas import ReviewIn
 from signage.content.services import SlideService
+from signage.core.model import DEFAULT_REGION
+from signage.db import utcnow
 from signage.errors import Unauthorized
+from signage.scheduling import resolving
+from signage.scheduling.manifests import segment_json
 from signage.screens.services import DisplayService
 from signage.web import current_principal, db_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+REGION = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 
 
 def principal() -> Any:
@@ -133,6 +139,38 @@ def displays_token(item_id: int) -> Response:
     token = service.issue_token(session, principal(), display)
     session.commit()
     return jsonify({"display_id": display.id, "token": token})
+
+
+@bp.get("/displays/<int:item_id>/timeline")
+def displays_timeline(item_id: int) -> Response:
+    session = db_session()
+    display = DisplayService().get(session, principal(), item_id)
+    start, end = instant_arg("from"), instant_arg("to")
+    segments = resolving.timeline(session, display.id, start, end, locale())
+    return jsonify(
+        {
+            "display": display.id,
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "segments": [segment_json(s) for s in segments],
+        }
+    )
+
+
+@bp.get("/displays/<int:item_id>/now")
+def displays_now(item_id: int) -> Response:
+    session = db_session()
+    display = DisplayService().get(session, principal(), item_id)
+    at = instant_arg("at", default=utcnow())
+    region = request.args.get("region", DEFAULT_REGION)
+    if not REGION.fullmatch(region):
+        raise BadRequest("region must be a short lowercase name such as 'main'")
+    return jsonify(resolving.now(session, display.id, at, region, locale()))
+
+
+def locale() -> resolving.Locale:
+    settings = current_app.config["SIGNAGE"]
+    return resolving.Locale(settings.timezone, settings.language)
 
 
 # -- brand, audit, identity, OpenAPI -----------------------------------------------------
