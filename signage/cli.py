@@ -6,6 +6,7 @@ before anything else is imported; every other command runs without it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import sys
@@ -217,12 +218,62 @@ def _serve(bind: str | None, banner: str = "") -> None:
     except ConfigError as exc:
         raise click.BadParameter(str(exc), param_hint="--bind") from exc
     app = create_app(settings)
+    # gevent's own access log prints client addresses; the app logs requests without them.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if settings.run_jobs:
+        _start_jobs_in_server(app, settings)
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     if banner:
         click.echo(banner)
-    # gevent's own access log prints client addresses; the app logs requests without them.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     socketio.run(app, host=host, port=port, log_output=False)
+
+
+def _sweeps(settings: Any, notifier: Any, pause: Any = None) -> Any:
+    from signage.realtime import manifest_publisher
+    from signage.scheduling.jobs import Sweeps
+
+    extra = {"pause": pause} if pause else {}
+    return Sweeps(
+        _database(settings),
+        settings.timezone,
+        settings.language,
+        manifest_publisher(notifier),
+        **extra,
+    )
+
+
+def _start_jobs_in_server(app: Any, settings: Any) -> None:
+    """The embedded default: the sweeps run on the server's own gevent hub, yielding to it
+    between displays so that sockets stay served while manifests are rebuilt."""
+    import gevent
+    from apscheduler.schedulers.gevent import GeventScheduler
+
+    from signage.realtime import SocketIONotifier
+    from signage.scheduling.jobs import schedule_sweeps
+
+    sweeps = _sweeps(settings, SocketIONotifier(), pause=lambda: gevent.sleep(0))
+    schedule_sweeps(GeventScheduler(), sweeps).start()
+
+
+@cli.command(help="Run the periodic jobs and the propagator (one per deployment).")
+def scheduler() -> None:
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from signage.realtime import ExternalNotifier, RecordingNotifier
+    from signage.scheduling.jobs import schedule_sweeps
+
+    settings = _settings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    if settings.redis_url:
+        notifier: Any = ExternalNotifier(settings.redis_url)
+    else:
+        click.echo(
+            "SIGNAGE_REDIS_URL is not set: manifests are stored, but no server is told", err=True
+        )
+        notifier = RecordingNotifier()
+    click.echo("running the jobs (Ctrl+C stops)")
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        schedule_sweeps(BlockingScheduler(), _sweeps(settings, notifier)).start()
 
 
 @cli.command(help="Create the instance, load the demo content, create an admin and serve.")

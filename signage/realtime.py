@@ -6,6 +6,7 @@ extension is created unbound and bound in the app factory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from flask_socketio import SocketIO
@@ -30,3 +31,30 @@ class RecordingNotifier:
 
     def emit(self, event: str, payload: Any, room: str, namespace: str) -> None:
         self.sent.append((event, payload, room, namespace))
+
+
+PLAYER_NAMESPACE = "/player"
+
+
+def display_room(display_id: int) -> str:
+    return f"display:{display_id}"
+
+
+def manifest_publisher(notifier: Notifier) -> Callable[[int, str], None]:
+    """The one function propagation publishes through: a new manifest version."""
+
+    def publish(display_id: int, version: str) -> None:
+        notifier.emit("manifest", {"version": version}, display_room(display_id), PLAYER_NAMESPACE)
+
+    return publish
+
+
+class ExternalNotifier:
+    """Emits from a process that serves no sockets (`signage scheduler`), through the
+    Redis message queue the web processes listen on."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.socketio = SocketIO(message_queue=redis_url)
+
+    def emit(self, event: str, payload: Any, room: str, namespace: str) -> None:
+        self.socketio.emit(event, payload, to=room, namespace=namespace)

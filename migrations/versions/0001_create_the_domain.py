@@ -375,6 +375,7 @@ def upgrade() -> None:
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("built_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("valid_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("rebuild_after", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["display_id"],
             ["displays.id"],
@@ -383,6 +384,11 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("display_id", name=op.f("pk_manifests")),
     )
+    with op.batch_alter_table("manifests", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_manifests_rebuild_after"), ["rebuild_after"], unique=False
+        )
+
     op.create_table(
         "renditions",
         sa.Column("id", sa.Integer(), nullable=False),

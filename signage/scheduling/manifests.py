@@ -28,6 +28,15 @@ def horizon(display: DisplaySpec, now: datetime) -> tuple[datetime, datetime]:
     return start, next_midnight + HORIZON_AFTER_NEXT_MIDNIGHT
 
 
+def rebuild_time(display: DisplaySpec, now: datetime) -> datetime:
+    """The next local day's rebuild, jittered per display between 01:00 and 05:00 so that
+    a fleet does not rebuild (and refetch) in one burst."""
+    zone = ZoneInfo(display.timezone)
+    jitter = int(hashlib.sha256(f"rebuild:{display.id}".encode()).hexdigest(), 16) % (4 * 60)
+    tomorrow = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(tomorrow, time(1), tzinfo=zone) + timedelta(minutes=jitter)
+
+
 def iso(value: datetime) -> str:
     return value.isoformat()
 

@@ -53,6 +53,8 @@ class Manifest(Base):
     body: Mapped[str] = mapped_column(Text)
     built_at: Mapped[datetime] = mapped_column(default=utcnow)
     valid_until: Mapped[datetime | None]
+    # The daily rebuild: the next local day between 01:00 and 05:00, jittered per display.
+    rebuild_after: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class Change(Base):

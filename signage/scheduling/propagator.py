@@ -19,7 +19,7 @@ from signage.core.model import Content
 from signage.core.timeline import Resolver
 from signage.crud import load_tree
 from signage.db import Database, utcnow
-from signage.scheduling.manifests import build_manifest
+from signage.scheduling.manifests import build_manifest, rebuild_time
 from signage.scheduling.models import Change, Manifest, PropagatorState, Schedule
 from signage.scheduling.snapshot import load_snapshot
 from signage.screens.models import Display, Group, GroupMember
@@ -41,38 +41,44 @@ class Propagator:
     base_language: str
     publish: Publish = no_publish
     clock: Callable[[], datetime] = utcnow
+    # Called between displays: under gevent it yields to the hub so that a large rebuild
+    # never holds the event loop for more than one display's worth of work.
+    pause: Callable[[], None] = lambda: None
 
     def run_once(self) -> list[tuple[int, str]]:
         """Handle the changes since the last run; returns the (display, version) published."""
-        with self.database.transaction() as session:
+        with self.database.sessions() as session:  # reading only: writers are not held up
             state = session.get(PropagatorState, STATE_NAME)
+            after = state.last_change_id if state else 0
             changes = list(
                 session.scalars(
                     select(Change)
-                    .where(Change.id > (state.last_change_id if state else 0))
+                    .where(Change.id > after)
                     .order_by(Change.id)
                     .limit(MAX_CHANGES_PER_RUN)
                 )
             )
-            if state is None:
-                # First run: every display gets a manifest.
-                state = PropagatorState(name=STATE_NAME, last_change_id=0)
-                session.add(state)
-                affected: set[int] | None = EVERY_DISPLAY
-            elif not changes:
+            if state is not None and not changes:
                 return []
-            else:
-                affected = affected_displays(session, changes)
-            published = self.rebuild(session, affected) if affected != set() else []
-            if changes:
-                state.last_change_id = changes[-1].id
-            state.updated_at = self.clock()
-        for display_id, version in published:
-            self.publish(display_id, version)
-        return published
+            # The first run gives every display a manifest.
+            affected = affected_displays(session, changes) if state else EVERY_DISPLAY
+            built = self.compute(session, affected) if affected != set() else []
+        last = changes[-1].id if changes else after
+        return self.store(built, last_change_id=last)
 
-    def rebuild(self, session: Session, displays: set[int] | None) -> list[tuple[int, str]]:
-        """Rebuild manifests of `displays` (None: all); store and return those that changed."""
+    def rebuild(self, displays: set[int] | None) -> list[tuple[int, str]]:
+        """Rebuild the manifests of `displays` (None: all) now, whatever changed."""
+        with self.database.sessions() as session:
+            built = self.compute(session, displays)
+        return self.store(built)
+
+    def compute(self, session: Session, displays: set[int] | None) -> list[Built]:
+        """Resolve manifests without writing anything.
+
+        SQLite under gevent: a greenlet that yields while holding the write lock stalls
+        every other writer in the process (the busy handler blocks the hub), so all the
+        slow work happens here, in a read, and `store` writes in one short transaction.
+        """
         now = self.clock()
         snapshot = load_snapshot(
             session,
@@ -82,24 +88,56 @@ class Propagator:
             displays=displays,
         )
         resolver = _manifest_resolver(snapshot.content)
-        query = select(Manifest)
-        if displays is not None:
-            query = query.where(Manifest.display_id.in_(displays))
-        stored = {m.display_id: m for m in session.scalars(query)}
-        published = []
+        built = []
         for display in snapshot.displays.values():
             version, text, until = build_manifest(
                 resolver, display, now, snapshot.slide_payloads, snapshot.brand
             )
-            row = stored.get(display.id)
-            if row is None:
-                row = Manifest(display_id=display.id)
+            built.append(Built(display.id, version, text, until, rebuild_time(display, now), now))
+            self.pause()
+        return built
+
+    def store(self, built: list[Built], last_change_id: int | None = None) -> list[tuple[int, str]]:
+        """Write manifests (and how far the change log was read); publish those that changed."""
+        published = []
+        with self.database.transaction() as session:
+            ids = [b.display_id for b in built]
+            stored = (
+                {
+                    m.display_id: m
+                    for m in session.scalars(select(Manifest).where(Manifest.display_id.in_(ids)))
+                }
+                if ids
+                else {}
+            )
+            existing = set(session.scalars(select(Display.id).where(Display.id.in_(ids))))
+            for item in built:
+                if item.display_id not in existing:
+                    continue  # deleted while we were resolving
+                row = stored.get(item.display_id) or Manifest(display_id=item.display_id)
+                if row.version != item.version:
+                    published.append((item.display_id, item.version))
+                row.version, row.body, row.valid_until = item.version, item.body, item.valid_until
+                row.rebuild_after, row.built_at = item.rebuild_after, item.built_at
                 session.add(row)
-            changed = row.version != version
-            row.version, row.body, row.valid_until, row.built_at = version, text, until, now
-            if changed:
-                published.append((display.id, version))
+            if last_change_id is not None:
+                state = session.get(PropagatorState, STATE_NAME) or PropagatorState(name=STATE_NAME)
+                state.last_change_id = max(state.last_change_id or 0, last_change_id)
+                state.updated_at = self.clock()
+                session.add(state)
+        for display_id, version in published:
+            self.publish(display_id, version)
         return published
+
+
+@dataclass(frozen=True)
+class Built:
+    display_id: int
+    version: str
+    body: str
+    valid_until: datetime
+    rebuild_after: datetime
+    built_at: datetime
 
 
 def _manifest_resolver(content: Content) -> Resolver:

@@ -1,0 +1,130 @@
+"""Periodic sweeps (never one scheduled job per object) and the scheduler that runs them.
+
+APScheduler 3 cannot share a job store between processes, so exactly one process runs
+these: the server in the embedded default, `signage scheduler` when scaled.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import select, update
+
+from signage.alerts.models import Alert
+from signage.db import Database, utcnow
+from signage.scheduling.models import JobRun, Manifest
+from signage.scheduling.propagator import Propagator, Publish, no_publish
+from signage.screens.models import Display
+
+log = logging.getLogger(__name__)
+
+# Every sweep: a missed run is made up once (coalesce) if less than a minute late.
+JOB_DEFAULTS = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
+PROPAGATE_EVERY_S = 1
+REBUILD_SWEEP_EVERY_S = 300
+ALERT_SWEEP_EVERY_S = 5
+OFFLINE_SWEEP_EVERY_S = 30
+OFFLINE_AFTER = timedelta(seconds=90)  # three missed heartbeats
+
+
+@dataclass
+class Sweeps:
+    database: Database
+    default_timezone: str
+    base_language: str
+    publish: Publish = no_publish
+    clock: Callable[[], datetime] = utcnow
+    pause: Callable[[], None] = lambda: None
+    propagator: Propagator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.propagator = Propagator(
+            self.database,
+            self.default_timezone,
+            self.base_language,
+            self.publish,
+            self.clock,
+            self.pause,
+        )
+
+    def propagate(self) -> None:
+        self._record("propagate", lambda: f"{len(self.propagator.run_once())} published")
+
+    def rebuild_due(self) -> None:
+        """The daily jittered rebuild, and any display whose manifest is missing."""
+
+        def run() -> str:
+            now = self.clock()
+            with self.database.sessions() as session:
+                due = set(
+                    session.scalars(
+                        select(Manifest.display_id).where(Manifest.rebuild_after <= now)
+                    )
+                )
+                built = set(session.scalars(select(Manifest.display_id)))
+                due |= set(session.scalars(select(Display.id))) - built
+            published = self.propagator.rebuild(due) if due else []
+            return f"{len(due)} rebuilt, {len(published)} changed"
+
+        self._record("rebuild", run)
+
+    def expire_alerts(self) -> None:
+        def run() -> str:
+            now = self.clock()
+            with self.database.transaction() as session:
+                result = session.execute(
+                    update(Alert)
+                    .where(Alert.cleared_at.is_(None), Alert.expires_at <= now)
+                    .values(cleared_at=Alert.expires_at)
+                )
+            return f"{result.rowcount} expired"  # type: ignore[attr-defined]
+
+        self._record("expire_alerts", run)
+
+    def mark_offline(self) -> None:
+        def run() -> str:
+            cutoff = self.clock() - OFFLINE_AFTER
+            with self.database.transaction() as session:
+                result = session.execute(
+                    update(Display)
+                    .where(Display.online.is_(True), Display.last_seen_at < cutoff)
+                    .values(online=False)
+                )
+            return f"{result.rowcount} offline"  # type: ignore[attr-defined]
+
+        self._record("mark_offline", run)
+
+    def _record(self, name: str, run: Callable[[], str]) -> None:
+        ok, detail = True, ""
+        try:
+            detail = run()
+        except Exception as exc:  # a failing sweep must not stop the others; it is logged
+            log.exception("sweep %s failed", name)
+            ok, detail = False, f"{type(exc).__name__}: {exc}"
+        with self.database.transaction() as session:
+            row = session.get(JobRun, name) or JobRun(name=name, last_run_at=self.clock())
+            row.last_run_at, row.ok, row.detail = self.clock(), ok, detail[:500]
+            session.add(row)
+
+
+def schedule_sweeps(scheduler: BaseScheduler, sweeps: Sweeps) -> BaseScheduler:
+    jobs = [
+        (sweeps.propagate, PROPAGATE_EVERY_S),
+        (sweeps.rebuild_due, REBUILD_SWEEP_EVERY_S),
+        (sweeps.expire_alerts, ALERT_SWEEP_EVERY_S),
+        (sweeps.mark_offline, OFFLINE_SWEEP_EVERY_S),
+    ]
+    for job, seconds in jobs:
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=seconds,
+            id=job.__name__,
+            next_run_time=utcnow(),
+            **JOB_DEFAULTS,
+        )
+    return scheduler
