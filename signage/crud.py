@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from signage import audit
 from signage.accounts.permissions import LocationTree, Principal, Role
 from signage.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from signage.scheduling.changes import WRITES
 from signage.screens.models import Location
 
 T = TypeVar("T")
@@ -49,10 +50,11 @@ def require_write(principal: Principal, location_id: int | None, role: Role, wha
         )
 
 
-def has_pending_changes(session: Session) -> bool:
-    return bool(session.new or session.deleted) or any(
-        session.is_modified(obj) for obj in session.dirty
-    )
+def writes_so_far(session: Session) -> int:
+    """Domain rows this session has flushed (autoflush included) or holds pending."""
+    pending = len(session.new) + len(session.deleted)
+    pending += sum(1 for obj in session.dirty if session.is_modified(obj))
+    return int(session.info.get(WRITES, 0)) + pending
 
 
 def flush_or_conflict(session: Session, message: str) -> None:
@@ -112,10 +114,11 @@ class CrudService(Generic[M]):
     def update(self, session: Session, principal: Principal, obj: M, data: dict[str, Any]) -> M:
         require_write(principal, self.owner_of(obj), self.write_role, f"this {self.kind}")
         self.check_unique(session, data, obj)
+        before = writes_so_far(session)
         self.apply(session, principal, obj, data, creating=False)
         # Moving an entity needs write access at the destination too.
         require_write(principal, self.owner_of(obj), self.write_role, f"this {self.kind}")
-        if not has_pending_changes(session):
+        if writes_so_far(session) == before:
             return obj  # an update that changes nothing leaves no change and no audit entry
         session.info["signage.changed"] = True
         flush_or_conflict(session, f"this {self.kind} conflicts with an existing one")

@@ -13,7 +13,7 @@ from signage.accounts.models import ApiToken, AuditEvent, Grant, Setting, User
 from signage.accounts.permissions import GrantSpec, Principal, Role, Scope
 from signage.accounts.security import hash_password, hash_token, new_token, verify_password
 from signage.content.models import Media
-from signage.crud import CrudService, get_or_404, has_pending_changes, load_tree, require_write
+from signage.crud import CrudService, get_or_404, load_tree, require_write, writes_so_far
 from signage.db import utcnow
 from signage.errors import Conflict, Forbidden, ValidationFailed
 from signage.screens.models import Location
@@ -113,8 +113,9 @@ class UserService(CrudService[User]):
     ) -> User:
         self._require_admin(principal)
         self.check_unique(session, data, obj)
+        before = writes_so_far(session)
         self.apply(session, principal, obj, data, creating=False)
-        if not has_pending_changes(session):
+        if writes_so_far(session) == before:
             return obj  # nothing changed: no audit entry
         session.flush()
         audit.record(

@@ -3,12 +3,15 @@
 Local wall-clock times become instants as RFC 5545 §3.3.5 says: a time in a
 spring-forward gap takes the offset before the gap; an ambiguous autumn time takes its
 first instant. Python's `fold=0` does exactly that, so no special cases appear here.
+
+Every instant leaves this module in UTC: Python compares and subtracts datetimes that
+share a tzinfo by wall clock, which is wrong across a DST change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 
 from dateutil.rrule import rrulestr
@@ -25,14 +28,14 @@ def local_instant(day: date, minutes: int, zone: tzinfo) -> datetime:
     """Local `day` + `minutes` as an aware instant (24:00 is the next midnight)."""
     if minutes >= MINUTES_PER_DAY:
         day, minutes = day + timedelta(days=minutes // MINUTES_PER_DAY), minutes % MINUTES_PER_DAY
-    return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
+    return datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone).astimezone(UTC)
 
 
 def to_instant(value: date | datetime, zone: tzinfo) -> datetime:
     """A local date (its midnight) or naive local datetime as an instant."""
     if isinstance(value, datetime):
-        return value.replace(tzinfo=zone) if value.tzinfo is None else value
-    return datetime.combine(value, time(), tzinfo=zone)
+        return (value.replace(tzinfo=zone) if value.tzinfo is None else value).astimezone(UTC)
+    return datetime.combine(value, time(), tzinfo=zone).astimezone(UTC)
 
 
 @lru_cache(maxsize=4096)

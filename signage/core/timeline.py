@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -170,9 +170,13 @@ class Resolver:
         """The segments over [start, end) where the answer is constant."""
         if end <= start:
             return []
-        return _DisplayView(self, display, region).timeline(start, end)
+        # UTC throughout: same-tzinfo datetimes compare by wall clock in Python.
+        return _DisplayView(self, display, region).timeline(
+            start.astimezone(UTC), end.astimezone(UTC)
+        )
 
     def now(self, display: DisplaySpec, at: datetime, region: str = DEFAULT_REGION) -> Now:
+        at = at.astimezone(UTC)
         segment = self.timeline(display, at, at + timedelta(seconds=1), region)[0]
         return Now(segment, entry_index(segment, at))
 
@@ -252,7 +256,8 @@ def entry_index(segment: Segment, at: datetime) -> int | None:
     length = segment.loop_seconds
     if not length:
         return None
-    offset = int((at - segment.anchor).total_seconds()) % length
+    elapsed = at.astimezone(UTC) - segment.anchor.astimezone(UTC)
+    offset = int(elapsed.total_seconds()) % length
     for index, entry in enumerate(segment.loop):
         if offset < entry.duration:
             return index
@@ -344,7 +349,7 @@ class _DisplayView:
             if key not in answers:
                 answers[key] = self._content_answer(begin, active, powered)
             tier, blank, loop = answers[key]
-            alerts = self._alerts_at(begin) if self.alerts else ()
+            alerts = self._alerts_at(begin, powered) if self.alerts else ()
             previous = segments[-1] if segments else None
             if (
                 previous is not None
@@ -417,9 +422,10 @@ class _DisplayView:
             return ()
         return self.resolver.loop(self.display, sorted((pid, weights[pid]) for pid in items), items)
 
-    def _alerts_at(self, t: datetime) -> tuple[AlertShown, ...]:
+    def _alerts_at(self, t: datetime, powered: bool) -> tuple[AlertShown, ...]:
         """Rule 1: newest critical fullscreen (hiding banner and ticker), else newest
-        warning as banner, infos in the ticker; the rest wait."""
+        warning as banner, infos in the ticker; the rest wait. Outside power windows only
+        critical and warning alerts show, so infos wait there too."""
         active = sorted(
             (a for a in self.alerts if a.starts_at <= t and (a.ends_at is None or t < a.ends_at)),
             key=lambda a: (a.starts_at, a.id),
@@ -437,7 +443,8 @@ class _DisplayView:
             role = "banner" if index == 0 and not critical else "waiting"
             shown.append(AlertShown(alert.id, alert.severity, role))
         for alert in infos:
-            shown.append(AlertShown(alert.id, alert.severity, "waiting" if critical else "ticker"))
+            ticker = powered and not critical
+            shown.append(AlertShown(alert.id, alert.severity, "ticker" if ticker else "waiting"))
         return tuple(shown)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
-from signage.accounts.models import Setting
+from signage.accounts.models import AuditEvent, Setting
 from signage.alerts.models import Alert
 from signage.content.models import Media, Playlist, PlaylistItem, Rendition, Slide, SlideRevision
 from signage.db import utcnow
@@ -61,10 +61,15 @@ def _schedule_targets(schedule: Schedule) -> list[str]:
     return targets
 
 
+WRITES = "signage.writes"  # session.info counter of domain rows flushed so far
+
+
 def _collect(session: Session) -> list[tuple[str, int | None, str | None]]:
     found: list[tuple[str, int | None, str | None]] = []
     touched = list(session.new) + list(session.deleted)
     touched += [obj for obj in session.dirty if session.is_modified(obj)]
+    domain = [obj for obj in touched if not isinstance(obj, AuditEvent | Change)]
+    session.info[WRITES] = session.info.get(WRITES, 0) + len(domain)
     for obj in touched:
         for change in _changes_of(obj):
             if change not in found:

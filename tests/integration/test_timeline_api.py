@@ -54,10 +54,10 @@ def test_the_timeline_of_a_weekday_shows_the_window(
     assert response.status_code == 200, response.get_json()
     segments = response.get_json()["segments"]
     assert [(s["start"][11:16], s["tier"]) for s in segments] == [
-        ("00:00", "brand"),
-        ("07:00", "normal"),
-        ("18:00", "brand"),
-    ]  # local, with offset
+        ("23:00", "brand"),
+        ("06:00", "normal"),
+        ("17:00", "brand"),
+    ]  # instants in UTC
     assert segments[1]["loop"] == [
         {
             "slide": scheduled,

@@ -122,14 +122,6 @@ def test_an_ambiguous_autumn_time_takes_its_first_instant() -> None:
     assert spans_where(segments, playing) == [(utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 11))]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: instants of one zone are ordered by wall clock (Python compares datetimes "
-        "sharing a tzinfo naively), so 02:30 in the gap (01:30Z) sorts before 03:00 CEST "
-        "(01:00Z) and a segment ends before it starts"
-    ),
-)
 def test_windows_starting_in_and_just_after_the_spring_gap_start_in_instant_order() -> None:
     on_day = {"starts": date(2026, 3, 29), "ends": date(2026, 3, 30)}
     resolver = Resolver(
@@ -609,13 +601,6 @@ def test_a_warning_is_a_banner_outside_power_windows() -> None:
     assert now.segment.alerts == (AlertShown(2, Severity.WARNING, "banner"),)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: rule 1 lets only critical and warning alerts show outside power windows, "
-        "but info alerts stay in the ticker over the blank screen"
-    ),
-)
 def test_an_info_alert_does_not_run_its_ticker_over_a_blank_screen() -> None:
     resolver = one_playlist(alerts=(alert(3, Severity.INFO, SINCE_JANUARY),))
 
@@ -769,14 +754,6 @@ def test_now_agrees_with_the_timeline_around_a_dst_change() -> None:
         assert now.index == expected_index(segment_at(segments, instant), instant)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: entry_index subtracts the anchor from `at` with Python's same-zone (wall-clock) "
-        "arithmetic, so an instant given in the display's zone on a DST day picks a different "
-        "entry than the same instant given in UTC"
-    ),
-)
 def test_now_is_the_same_whatever_zone_the_instant_is_written_in() -> None:
     resolver = Resolver(
         content([schedule(1, 1)], [playlist(1, 1, 2)], [slide(1, duration=7), slide(2, duration=6)])

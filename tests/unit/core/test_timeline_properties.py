@@ -120,11 +120,11 @@ def slides(draw: st.DrawFn, slide_id: int, near: date) -> SlideSpec:
         id=slide_id,
         revision=draw(st.integers(1, 3)) * 100 + slide_id,
         duration=draw(st.none() | st.integers(1, 40)),
-        orientation=draw(st.sampled_from(["any", "any", "any", "landscape", "portrait"])),
+        orientation=draw(st.sampled_from(["any"] * 4 + ["landscape", "portrait"])),
         valid_from=draw(local_bounds(near)),
         valid_until=draw(local_bounds(near)),
         languages=draw(st.frozensets(st.sampled_from(["en", "uk"]))),
-        media_ready=draw(st.sampled_from([True, True, True, False])),
+        media_ready=draw(st.sampled_from([True] * 5 + [False])),
         media_duration_s=draw(st.none() | st.floats(0.1, 120.0)),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from signage.core.model import (
@@ -158,6 +158,3 @@ def join(left: list[Segment], right: list[Segment]) -> list[Segment]:
     if left and right and left[-1].same_answer(right[0]):
         return [*left[:-1], replace(left[-1], end=right[0].end), *right[1:]]
     return [*left, *right]
-
-
-ONE_SECOND = timedelta(seconds=1)
