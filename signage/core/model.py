@@ -6,9 +6,11 @@ wall-clock values in the display's timezone, as schedules and slides are written
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import overload
 
 
 class Tier(StrEnum):
@@ -130,6 +132,68 @@ class Entry:
     language: str
 
 
+class Loop(Sequence[Entry]):
+    """The entries a segment cycles through, kept as ids of shared chunks (one chunk a
+    pick: a slide's entries in the display's languages). The flat list is made only when
+    asked for, and whoever encodes loops can encode each chunk once."""
+
+    __slots__ = ("_entries", "chunk_ids", "chunks", "slides")
+
+    def __init__(
+        self,
+        chunk_ids: tuple[int, ...] = (),
+        chunks: Sequence[tuple[Entry, ...]] = (),
+        slides: frozenset[int] = frozenset(),
+    ) -> None:
+        self.chunk_ids = chunk_ids
+        self.chunks = chunks  # the registry the ids index, shared by many loops
+        self.slides = slides
+        self._entries: tuple[Entry, ...] | None = None
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        if self._entries is None:
+            chunks = self.chunks
+            self._entries = tuple(entry for i in self.chunk_ids for entry in chunks[i])
+        return self._entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    def __bool__(self) -> bool:
+        return bool(self.chunk_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Entry: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Entry]: ...
+    def __getitem__(self, index: int | slice) -> Entry | Sequence[Entry]:
+        return self.entries[index]
+
+    def __iter__(self) -> Iterator[Entry]:
+        return iter(self.entries)
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if isinstance(other, Loop):
+            if self.chunks is other.chunks:
+                return self.chunk_ids == other.chunk_ids
+            return self.entries == other.entries
+        if isinstance(other, tuple | list):
+            return self.entries == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.entries)
+
+    def __repr__(self) -> str:
+        return f"Loop({list(self.entries)!r})"
+
+
+EMPTY_LOOP = Loop()
+
+
 @dataclass(frozen=True)
 class AlertShown:
     id: int
@@ -146,7 +210,7 @@ class Segment:
     tier: Tier | None
     blank: bool
     alerts: tuple[AlertShown, ...]
-    loop: tuple[Entry, ...]
+    loop: Loop
 
     @property
     def loop_seconds(self) -> int:

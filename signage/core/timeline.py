@@ -11,12 +11,14 @@ from bisect import bisect_right
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
-from itertools import pairwise
+from itertools import cycle, pairwise
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from signage.core.model import (
     DEFAULT_DURATION_S,
     DEFAULT_REGION,
+    EMPTY_LOOP,
     MAX_DURATION_S,
     MIN_DURATION_S,
     AlertShown,
@@ -24,6 +26,7 @@ from signage.core.model import (
     Content,
     DisplaySpec,
     Entry,
+    Loop,
     Now,
     PlaylistSpec,
     Recurrence,
@@ -100,6 +103,7 @@ class Candidates:
     always: list[tuple[SlideSpec, int]]
     bounds: list[tuple[datetime | None, datetime | None]]
     bounded: bool
+    edges: frozenset[datetime]
 
     @classmethod
     def of(
@@ -122,7 +126,8 @@ class Candidates:
                     local_to_instant(slide.valid_until, zone) if slide.valid_until else None,
                 )
             )
-        return cls(found, bounds, any(b != (None, None) for b in bounds))
+        edges = frozenset(t for pair in bounds for t in pair if t is not None)
+        return cls(found, bounds, bool(edges), edges)
 
     def at(self, t: datetime) -> Playable:
         if not self.bounded:
@@ -147,9 +152,27 @@ class Resolver:
             if schedule.playlist_id in self.content.playlists:
                 self._by_target.setdefault(schedule.target, []).append(schedule)
         self._occurrences: dict[tuple[Recurrence, str, object, object], list[Interval]] = {}
-        self._loops: dict[tuple[object, ...], tuple[Entry, ...]] = {}
-        self._expansions: dict[tuple[object, ...], tuple[Entry, ...]] = {}
+        self._loops: dict[tuple[object, ...], Loop] = {}
+        # Every distinct (slide, duration, languages) expansion, by id; loops hold ids.
+        self.chunks: list[tuple[Entry, ...]] = []
+        self._chunk_ids: dict[tuple[object, ...], int] = {}
+        self._expanded_playlists: dict[tuple[object, ...], list[int]] = {}
+        self._orders: dict[tuple[object, ...], list[int]] = {}
         self._candidates: dict[tuple[object, ...], Candidates] = {}
+
+    def with_schedules(self, schedules: tuple[ScheduleSpec, ...]) -> Resolver:
+        """The same content with other schedules, keeping every cache that does not
+        depend on them (occurrences, playable slides, loops): a schedule change then
+        costs only the displays it reaches."""
+        successor = Resolver(replace(self.content, schedules=schedules))
+        successor._occurrences = self._occurrences
+        successor._candidates = self._candidates
+        successor._loops = self._loops
+        successor.chunks = self.chunks
+        successor._chunk_ids = self._chunk_ids
+        successor._expanded_playlists = self._expanded_playlists
+        successor._orders = self._orders
+        return successor
 
     # -- public ---------------------------------------------------------------------------
     def reaching(self, display: DisplaySpec) -> list[ScheduleSpec]:
@@ -199,9 +222,7 @@ class Resolver:
             self._candidates[key] = found
         return found
 
-    def loop(
-        self, display: DisplaySpec, picks: list[Pick], items: dict[int, Playable]
-    ) -> tuple[Entry, ...]:
+    def loop(self, display: DisplaySpec, picks: list[Pick], items: dict[int, Playable]) -> Loop:
         key = (
             display.languages,
             display.orientation,
@@ -210,39 +231,54 @@ class Resolver:
         )
         found = self._loops.get(key)
         if found is None:
-            found = self._build_loop(display, picks, {pid: items[pid][0] for pid, _ in picks})
+            found = self._build_loop(display, picks, items)
             self._loops[key] = found
         return found
 
     def _build_loop(
-        self, display: DisplaySpec, picks: list[Pick], items: dict[int, list[tuple[SlideSpec, int]]]
-    ) -> tuple[Entry, ...]:
+        self, display: DisplaySpec, picks: list[Pick], items: dict[int, Playable]
+    ) -> Loop:
         """Rule 5: K·W picks of smooth weighted round robin, each the playlist's next slide,
         each slide expanded to one entry per display language that has it (rule 6)."""
         total = sum(weight for _, weight in picks)
-        rounds = max(math.ceil(len(items[pid]) / weight) for pid, weight in picks)
-        # Each (slide, duration) expands the same way every time it is picked.
-        expanded = {
-            pid: [self._entries(display, slide, duration) for slide, duration in items[pid]]
-            for pid, _ in picks
-        }
-        position = dict.fromkeys((pid for pid, _ in picks), 0)
-        entries: list[Entry] = []
-        for pid in smooth_weighted_round_robin(picks, rounds * total):
-            choices = expanded[pid]
-            entries += choices[position[pid] % len(choices)]
-            position[pid] += 1
-        return tuple(entries)
+        rounds = max(math.ceil(len(items[pid][0]) / weight) for pid, weight in picks)
+        expanded = {pid: self._expanded(display, pid, items[pid]) for pid, _ in picks}
+        # Each pick takes its playlist's next chunk: one cycling iterator per playlist,
+        # driven in C by map() — loops run to thousands of picks across a fleet.
+        cycles = {pid: cycle(chunk_ids) for pid, chunk_ids in expanded.items()}
+        order = self._order(tuple(picks), rounds * total)
+        chunk_ids = tuple(map(next, map(cycles.__getitem__, order)))
+        slides = frozenset(self.chunks[i][0].slide for ids in expanded.values() for i in ids)
+        return Loop(chunk_ids, self.chunks, slides)
 
-    def _entries(self, display: DisplaySpec, slide: SlideSpec, duration: int) -> tuple[Entry, ...]:
-        key = (display.languages, slide.id, duration)
-        found = self._expansions.get(key)
+    def _order(self, picks: tuple[Pick, ...], count: int) -> list[int]:
+        key = (picks, count)
+        found = self._orders.get(key)
         if found is None:
-            found = tuple(
-                Entry(slide.id, slide.revision, duration, language)
-                for language in self.languages_of(display, slide)
+            found = self._orders[key] = smooth_weighted_round_robin(list(picks), count)
+        return found
+
+    def _expanded(self, display: DisplaySpec, pid: int, playable: Playable) -> list[int]:
+        """A playlist's playable slides as the ids of their expanded chunks."""
+        key = (display.languages, display.orientation, pid, playable[1])
+        found = self._expanded_playlists.get(key)
+        if found is None:
+            found = [self._chunk(display, slide, duration) for slide, duration in playable[0]]
+            self._expanded_playlists[key] = found
+        return found
+
+    def _chunk(self, display: DisplaySpec, slide: SlideSpec, duration: int) -> int:
+        """The id of a slide's entries in the display's languages (one chunk a pick)."""
+        key = (display.languages, slide.id, duration)
+        found = self._chunk_ids.get(key)
+        if found is None:
+            self.chunks.append(
+                tuple(
+                    Entry(slide.id, slide.revision, duration, language)
+                    for language in self.languages_of(display, slide)
+                )
             )
-            self._expansions[key] = found
+            found = self._chunk_ids[key] = len(self.chunks) - 1
         return found
 
     def languages_of(self, display: DisplaySpec, slide: SlideSpec) -> list[str]:
@@ -294,15 +330,6 @@ class _DisplayView:
     def alerts(self) -> list[AlertSpec]:
         return [a for a in self.content.alerts if any(reaches(self.display, t) for t in a.targets)]
 
-    @cached_property
-    def slides(self) -> list[SlideSpec]:
-        ids = {
-            slide_id
-            for s in self.schedules
-            for slide_id, _ in self.content.playlists[s.playlist_id].items
-        }
-        return [self.content.slides[i] for i in sorted(ids) if i in self.content.slides]
-
     # -- the timeline ---------------------------------------------------------------------
     def timeline(self, start: datetime, end: datetime) -> list[Segment]:
         first = start.astimezone(self.zone).date()
@@ -334,9 +361,9 @@ class _DisplayView:
         ordered = sorted(c for c in cuts if origin <= c <= finish)
         midnight_set = set(midnights)
         active: set[int] = set()
-        answers: dict[tuple[object, ...], tuple[Tier | None, bool, tuple[Entry, ...]]] = {}
+        answers: dict[tuple[object, ...], tuple[Tier | None, bool, Loop]] = {}
         position = 0
-        segments: list[Segment] = []
+        runs: list[list[Any]] = []  # [start, end, tier, blank, alerts, loop], merged as we go
         for begin, stop in pairwise(ordered):
             while position < len(events) and events[position][0] <= begin:
                 _, starting, index = events[position]
@@ -346,21 +373,29 @@ class _DisplayView:
             # Equal active sets between equal validity edges give equal answers (the
             # same windows recur every day), so each is worked out once.
             key = (frozenset(active), bisect_right(validity, begin), powered)
-            if key not in answers:
-                answers[key] = self._content_answer(begin, active, powered)
-            tier, blank, loop = answers[key]
+            answer = answers.get(key)
+            if answer is None:
+                answer = answers[key] = self._content_answer(begin, active, powered)
+            tier, blank, loop = answer
             alerts = self._alerts_at(begin, powered) if self.alerts else ()
-            previous = segments[-1] if segments else None
+            last_run = runs[-1] if runs else None
             if (
-                previous is not None
+                last_run is not None
                 and begin not in midnight_set
-                and (previous.tier, previous.blank, previous.alerts, previous.loop)
-                == (tier, blank, alerts, loop)
+                and last_run[2] is tier
+                and last_run[3] == blank
+                and last_run[4] == alerts
+                and (last_run[5] is loop or last_run[5] == loop)
             ):
-                segments[-1] = replace(previous, end=stop)
+                last_run[1] = stop
             else:
-                segments.append(Segment(self.region, begin, stop, begin, tier, blank, alerts, loop))
-        return _clip(segments, start, end)
+                runs.append([begin, stop, tier, blank, alerts, loop])
+        # Clipping to [start, end) keeps each segment's anchor: where its run began.
+        return [
+            Segment(self.region, max(b, start), min(e, end), b, tier, blank, alerts, loop)
+            for b, e, tier, blank, alerts, loop in runs
+            if e > start and b < end
+        ]
 
     def _power(self, first: date, last: date) -> list[Interval] | None:
         if not self.display.power:
@@ -371,21 +406,21 @@ class _DisplayView:
         return merge(found)
 
     def _validity_edges(self) -> list[datetime]:
-        edges = {
-            local_to_instant(bound, self.zone)
-            for slide in self.slides
-            for bound in (slide.valid_from, slide.valid_until)
-            if bound is not None
-        }
+        """Where some reachable slide becomes valid or stops being valid."""
+        edges: set[datetime] = set()
+        for pid in {s.playlist_id for s in self.schedules}:
+            edges |= self.resolver.candidates(
+                self.content.playlists[pid], self.display.orientation, self.zone
+            ).edges
         return sorted(edges)
 
     # -- the answer at one instant ----------------------------------------------------------
     def _content_answer(
         self, t: datetime, active: set[int], powered: bool
-    ) -> tuple[Tier | None, bool, tuple[Entry, ...]]:
+    ) -> tuple[Tier | None, bool, Loop]:
         """Rules 2, 5 and 6 at `t`, given the indexes of the schedules on at `t`."""
         if not powered:
-            return None, True, ()
+            return None, True, EMPTY_LOOP
         schedules = [self.schedules[index] for index in sorted(active)]
         for tier in (Tier.CAMPAIGN, Tier.NORMAL):
             chosen = [s for s in schedules if s.tier == tier]
@@ -402,11 +437,9 @@ class _DisplayView:
             loop = self._loop(levels[level], t, unweighted=False)
             if loop:
                 return Tier.FALLBACK, False, loop
-        return Tier.BRAND, False, ()
+        return Tier.BRAND, False, EMPTY_LOOP
 
-    def _loop(
-        self, schedules: list[ScheduleSpec], t: datetime, *, unweighted: bool
-    ) -> tuple[Entry, ...]:
+    def _loop(self, schedules: list[ScheduleSpec], t: datetime, *, unweighted: bool) -> Loop:
         weights: dict[int, int] = {}
         for schedule in schedules:  # a playlist reached twice counts once, at its largest weight
             weight = 1 if unweighted else schedule.weight
@@ -419,7 +452,7 @@ class _DisplayView:
             if playable[0]:
                 items[pid] = playable
         if not items:
-            return ()
+            return EMPTY_LOOP
         return self.resolver.loop(self.display, sorted((pid, weights[pid]) for pid in items), items)
 
     def _alerts_at(self, t: datetime, powered: bool) -> tuple[AlertShown, ...]:
@@ -446,13 +479,3 @@ class _DisplayView:
             ticker = powered and not critical
             shown.append(AlertShown(alert.id, alert.severity, "ticker" if ticker else "waiting"))
         return tuple(shown)
-
-
-def _clip(segments: list[Segment], start: datetime, end: datetime) -> list[Segment]:
-    """Keep [start, end); clipped segments keep their anchors."""
-    kept = []
-    for segment in segments:
-        if segment.end <= start or segment.start >= end:
-            continue
-        kept.append(replace(segment, start=max(segment.start, start), end=min(segment.end, end)))
-    return kept

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, time, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from signage.core.model import DisplaySpec, Segment
+from signage.core.model import DisplaySpec, Entry, Loop, Segment
 from signage.core.timeline import Resolver
 
 PLAYER_VERSION = "1"
@@ -25,7 +26,9 @@ def horizon(display: DisplaySpec, now: datetime) -> tuple[datetime, datetime]:
     today = now.astimezone(zone).date()
     start = datetime.combine(today, time(), tzinfo=zone)
     next_midnight = datetime.combine(today + timedelta(days=1), time(), tzinfo=zone)
-    return start, next_midnight + HORIZON_AFTER_NEXT_MIDNIGHT
+    # 48 real hours: add in UTC, since same-zone arithmetic is wall-clock across DST.
+    end = (next_midnight.astimezone(UTC) + HORIZON_AFTER_NEXT_MIDNIGHT).astimezone(zone)
+    return start, end
 
 
 def rebuild_time(display: DisplaySpec, now: datetime) -> datetime:
@@ -64,8 +67,115 @@ def segment_json(segment: Segment) -> dict[str, Any]:
     }
 
 
-def canonical(body: dict[str, Any]) -> str:
+def canonical(body: Any) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class ManifestWriter:
+    """Writes canonical manifest JSON from fragments it has written before.
+
+    A fleet's manifests repeat the same loops and slides many times over; each distinct
+    loop (the resolver hands out one object per distinct loop) and each slide is encoded
+    once. The text is byte-for-byte what `canonical()` gives for the same body, which a
+    test checks.
+    """
+
+    def __init__(self, slide_payloads: dict[int, dict[str, Any]], brand: dict[str, Any]) -> None:
+        self.slide_payloads = slide_payloads
+        self.brand_text = canonical(brand)
+        self._slides: dict[int, str] = {}
+        self._loops: dict[int, tuple[Loop, str]] = {}
+        self._isos: dict[datetime, str] = {}
+        self._regions: dict[str, str] = {}
+        self._registry: Sequence[tuple[Entry, ...]] | None = None
+        self._texts: list[str] = []
+
+    def build(
+        self, resolver: Resolver, display: DisplaySpec, now: datetime
+    ) -> tuple[str, str, datetime]:
+        """(version, canonical body without server_time, valid_until) for one display.
+
+        Alerts are not in the manifest (they come over the socket and /player/api/alerts):
+        give a resolver whose content has none.
+        """
+        start, end = horizon(display, now)
+        segments: list[Segment] = []
+        for region in resolver.regions(display):
+            segments += resolver.timeline(display, start, end, region)
+        shown = sorted(set().union(*(s.loop.slides for s in segments)), key=str)
+        slides = ",".join(map(self._slide, filter(self.slide_payloads.__contains__, shown)))
+        text = (
+            f'{{"brand":{self.brand_text},"display":{display.id},'
+            f'"player_version":{_text(PLAYER_VERSION)},'
+            f'"power":{canonical([_power_json(p) for p in display.power])},'
+            f'"segments":[{",".join(self._segment(s) for s in segments)}],'
+            f'"slides":{{{slides}}},"timezone":{_text(display.timezone)},'
+            f'"valid_from":"{iso(start)}","valid_until":"{iso(end)}"}}'
+        )
+        return hashlib.sha256(text.encode()).hexdigest(), text, end
+
+    def _slide(self, slide_id: int) -> str:
+        """The slide's `"id":{payload}` member of the slides object."""
+        found = self._slides.get(slide_id)
+        if found is None:
+            payload = canonical(self.slide_payloads[slide_id])
+            found = self._slides[slide_id] = f'"{slide_id}":{payload}'
+        return found
+
+    def _region(self, region: str) -> str:
+        found = self._regions.get(region)
+        if found is None:
+            found = self._regions[region] = _text(region)
+        return found
+
+    def _iso(self, value: datetime) -> str:
+        # A fleet's segments start and end at the same few instants (midnights, windows).
+        found = self._isos.get(value)
+        if found is None:
+            found = self._isos[value] = value.isoformat()
+        return found
+
+    def _segment(self, segment: Segment) -> str:
+        alerts = ",".join(
+            f'{{"id":{a.id},"severity":"{a.severity.value}","shown":"{a.shown}"}}'
+            for a in segment.alerts
+        )
+        tier = f'"{segment.tier.value}"' if segment.tier else "null"
+        return (
+            f'{{"alerts":[{alerts}],"anchor":"{self._iso(segment.anchor)}",'
+            f'"blank":{"true" if segment.blank else "false"},"end":"{self._iso(segment.end)}",'
+            f'"loop":{self._loop(segment.loop)},"region":{self._region(segment.region)},'
+            f'"start":"{self._iso(segment.start)}","tier":{tier}}}'
+        )
+
+    def _loop(self, loop: Loop) -> str:
+        cached = self._loops.get(id(loop))
+        if cached is not None and cached[0] is loop:
+            return cached[1]
+        texts = self._chunk_texts(loop.chunks, loop.chunk_ids)
+        text = "[" + ",".join(map(texts.__getitem__, loop.chunk_ids)) + "]"
+        self._loops[id(loop)] = (loop, text)  # holding the loop keeps its id unique
+        return text
+
+    def _chunk_texts(self, chunks: Sequence[tuple[Entry, ...]], ids: tuple[int, ...]) -> list[str]:
+        """Encoded chunks by the ids loops use, encoding only those not seen before."""
+        if self._registry is not chunks:
+            self._registry, self._texts = chunks, []
+        texts = self._texts
+        if len(texts) < len(chunks):
+            texts.extend([""] * (len(chunks) - len(texts)))
+        for i in set(ids):
+            if not texts[i]:
+                texts[i] = ",".join(
+                    f'{{"duration":{e.duration},"language":{_text(e.language)},'
+                    f'"revision":{e.revision},"slide":{e.slide}}}'
+                    for e in chunks[i]
+                )
+        return texts
+
+
+def _text(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
 def build_manifest(
@@ -75,30 +185,8 @@ def build_manifest(
     slide_payloads: dict[int, dict[str, Any]],
     brand: dict[str, Any],
 ) -> tuple[str, str, datetime]:
-    """(version, canonical body without server_time, valid_until) for one display.
-
-    Alerts are not in the manifest (they come over the socket and /player/api/alerts):
-    give a resolver whose content has none.
-    """
-    start, end = horizon(display, now)
-    segments: list[Segment] = []
-    for region in resolver.regions(display):
-        segments += resolver.timeline(display, start, end, region)
-    shown = sorted({entry.slide for segment in segments for entry in segment.loop})
-    body = {
-        "display": display.id,
-        "player_version": PLAYER_VERSION,
-        "timezone": display.timezone,
-        "valid_from": iso(start),
-        "valid_until": iso(end),
-        "power": [_power_json(p) for p in display.power],
-        "brand": brand,
-        "segments": [segment_json(s) for s in segments],
-        "slides": {str(i): slide_payloads[i] for i in shown if i in slide_payloads},
-    }
-    text = canonical(body)
-    version = hashlib.sha256(text.encode()).hexdigest()
-    return version, text, end
+    """One display's manifest; use a `ManifestWriter` to build many."""
+    return ManifestWriter(slide_payloads, brand).build(resolver, display, now)
 
 
 def _power_json(power: Any) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from signage.core.model import Content
 from signage.core.timeline import Resolver
 from signage.crud import load_tree
 from signage.db import Database, utcnow
-from signage.scheduling.manifests import build_manifest, rebuild_time
+from signage.scheduling.manifests import ManifestWriter, rebuild_time
 from signage.scheduling.models import Change, Manifest, PropagatorState, Schedule
 from signage.scheduling.snapshot import load_snapshot
 from signage.screens.models import Display, Group, GroupMember
@@ -88,11 +88,10 @@ class Propagator:
             displays=displays,
         )
         resolver = _manifest_resolver(snapshot.content)
+        writer = ManifestWriter(snapshot.slide_payloads, snapshot.brand)
         built = []
         for display in snapshot.displays.values():
-            version, text, until = build_manifest(
-                resolver, display, now, snapshot.slide_payloads, snapshot.brand
-            )
+            version, text, until = writer.build(resolver, display, now)
             built.append(Built(display.id, version, text, until, rebuild_time(display, now), now))
             self.pause()
         return built

@@ -1,0 +1,169 @@
+"""Resolver benchmark (issue 3): manifests for a municipality of 10,000 displays, and
+republishing after one schedule change, against a naive baseline in the same run.
+
+    python -m bench.resolver [--seed N]
+
+The naive baseline checks every schedule against every display (no target index, no
+shared caches); it is measured on a sample of displays and scaled to the same count.
+Exits non-zero when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from bench.world import Municipality, build
+from signage.core.model import DisplaySpec, Recurrence, ScheduleSpec, Target, TargetKind
+from signage.core.timeline import Resolver, reaches
+from signage.scheduling.manifests import ManifestWriter
+
+NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+FULL_TARGET_S = 10.0
+WORKPLACE_TARGET_MS = 20.0
+DEPARTMENT_TARGET_MS = 500.0
+NAIVE_SAMPLE = 150
+REPEATS = 5
+
+
+class NaiveResolver(Resolver):
+    """Every schedule checked for every display, and no caches shared between displays."""
+
+    def reaching(self, display: DisplaySpec) -> list[ScheduleSpec]:
+        return [s for s in self.content.schedules if reaches(display, s.target)]
+
+    def loop(self, display: Any, picks: Any, items: Any) -> Any:
+        return self._build_loop(display, picks, items)
+
+
+def payloads(world: Municipality) -> dict[int, dict[str, Any]]:
+    return {
+        slide.id: {
+            "revision": slide.revision,
+            "title": f"Slide {slide.id}",
+            "kind": "text",
+            "fields": {"heading": f"Overskrift {slide.id}"},
+            "variants": {lang: {"heading": f"Heading {slide.id}"} for lang in slide.languages},
+            "pictogram": None,
+            "alt": None,
+            "assets": [],
+        }
+        for slide in world.content.slides.values()
+    }
+
+
+def manifests(
+    resolver: Resolver, displays: list[DisplaySpec], slides: dict[int, Any]
+) -> dict[int, str]:
+    writer = ManifestWriter(slides, {"name": "Bench Kommune"})
+    return {d.id: writer.build(resolver, d, NOW)[0] for d in displays}
+
+
+def changed_schedule(world: Municipality, target: Target, index: int) -> tuple[ScheduleSpec, ...]:
+    """The schedules with the `index`-th schedule on `target` given a new window."""
+    mine = [s for s in world.content.schedules if s.target == target]
+    old = mine[index % len(mine)] if mine else None
+    if old is None:
+        new = ScheduleSpec(10**7 + index, 1, target, Recurrence(window=(8 * 60, 16 * 60)))
+        return (*world.content.schedules, new)
+    new = replace(old, recurrence=replace(old.recurrence, window=(8 * 60 + index, 16 * 60)))
+    return tuple(new if s.id == old.id else s for s in world.content.schedules)
+
+
+def republish(
+    world: Municipality, warm: Resolver, slides: dict[int, Any], target: Target, index: int
+) -> tuple[float, float, int]:
+    """(ms with the index and warm caches, ms naive, displays republished)."""
+    schedules = changed_schedule(world, target, index)
+    started = time.perf_counter()
+    resolver = warm.with_schedules(schedules)
+    affected = world.displays_at(target.id)  # type: ignore[arg-type]
+    manifests(resolver, affected, slides)
+    indexed_ms = (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
+    naive = NaiveResolver(replace(world.content, schedules=schedules))
+    changed = [s for s in schedules if s.target == target]
+    naive_affected = [d for d in world.displays if any(reaches(d, s.target) for s in changed)]
+    manifests(naive, naive_affected, slides)
+    naive_ms = (time.perf_counter() - started) * 1000
+    if len(naive_affected) != len(affected):
+        raise RuntimeError("the index and the naive scan disagree on the displays reached")
+    return indexed_ms, naive_ms, len(affected)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seed", type=int, default=20261126)
+    args = parser.parse_args()
+    world = build(args.seed)
+    slides = payloads(world)
+    print(
+        f"seed {args.seed}, input {world.fingerprint()}: {len(world.displays)} displays, "
+        f"{len(world.content.schedules)} schedules, {len(world.content.playlists)} playlists"
+    )
+
+    resolver = Resolver(world.content)
+    started = time.perf_counter()
+    full = manifests(resolver, world.displays, slides)
+    full_s = time.perf_counter() - started
+    started = time.perf_counter()
+    sample = world.displays[:NAIVE_SAMPLE]
+    manifests(NaiveResolver(world.content), sample, slides)
+    naive_full_s = (time.perf_counter() - started) / len(sample) * len(world.displays)
+    if len(full) != len(world.displays):
+        raise RuntimeError("not every display got a manifest")
+
+    rows = [
+        (
+            "48 h manifests, all displays",
+            full_s * 1000,
+            naive_full_s * 1000,
+            FULL_TARGET_S * 1000,
+            len(world.displays),
+        )
+    ]
+    for label, targets, goal in (
+        ("schedule change on a workplace", world.workplaces, WORKPLACE_TARGET_MS),
+        ("schedule change on a department", world.departments, DEPARTMENT_TARGET_MS),
+    ):
+        runs = [
+            republish(world, resolver, slides, Target(TargetKind.LOCATION, targets[i]), i)
+            for i in range(REPEATS)
+        ]
+        rows.append(
+            (
+                label,
+                statistics.median(r[0] for r in runs),
+                statistics.median(r[1] for r in runs),
+                goal,
+                int(statistics.median(r[2] for r in runs)),
+            )
+        )
+
+    print(
+        f"{'measure':34} {'displays':>8} {'ours ms':>10} {'naive ms':>10} {'ratio':>7} "
+        f"{'target ms':>10}  result"
+    )
+    missed = False
+    for label, ours, naive, goal, count in rows:
+        ok = ours <= goal
+        missed |= not ok
+        print(
+            f"{label:34} {count:8d} {ours:10.1f} {naive:10.1f} {naive / ours:6.1f}x "
+            f"{goal:10.0f}  {'ok' if ok else 'MISSED'}"
+        )
+    print(
+        f"(naive full build measured on {NAIVE_SAMPLE} displays and scaled; republish "
+        f"figures are medians of {REPEATS} changes)"
+    )
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
