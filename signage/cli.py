@@ -231,15 +231,14 @@ def _serve(bind: str | None, banner: str = "") -> None:
 def _sweeps(settings: Any, notifier: Any, pause: Any = None) -> Any:
     from signage.realtime import manifest_publisher
     from signage.scheduling.jobs import Sweeps
+    from signage.scheduling.propagator import Propagator
 
-    extra = {"pause": pause} if pause else {}
-    return Sweeps(
-        _database(settings),
-        settings.timezone,
-        settings.language,
-        manifest_publisher(notifier),
-        **extra,
+    propagator = Propagator(
+        _database(settings), settings.timezone, settings.language, manifest_publisher(notifier)
     )
+    if pause is not None:
+        propagator.pause = pause
+    return Sweeps(propagator)
 
 
 def _start_jobs_in_server(app: Any, settings: Any) -> None:

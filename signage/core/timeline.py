@@ -156,7 +156,7 @@ class Resolver:
         # Every distinct (slide, duration, languages) expansion, by id; loops hold ids.
         self.chunks: list[tuple[Entry, ...]] = []
         self._chunk_ids: dict[tuple[object, ...], int] = {}
-        self._expanded_playlists: dict[tuple[object, ...], list[int]] = {}
+        self._expanded_playlists: dict[tuple[object, ...], tuple[list[int], frozenset[int]]] = {}
         self._orders: dict[tuple[object, ...], list[int]] = {}
         self._candidates: dict[tuple[object, ...], Candidates] = {}
 
@@ -240,31 +240,38 @@ class Resolver:
     ) -> Loop:
         """Rule 5: K·W picks of smooth weighted round robin, each the playlist's next slide,
         each slide expanded to one entry per display language that has it (rule 6)."""
-        total = sum(weight for _, weight in picks)
+        weights = tuple(weight for _, weight in picks)
         rounds = max(math.ceil(len(items[pid][0]) / weight) for pid, weight in picks)
-        expanded = {pid: self._expanded(display, pid, items[pid]) for pid, _ in picks}
+        expanded = [self._expanded(display, pid, items[pid]) for pid, _ in picks]
         # Each pick takes its playlist's next chunk: one cycling iterator per playlist,
         # driven in C by map() — loops run to thousands of picks across a fleet.
-        cycles = {pid: cycle(chunk_ids) for pid, chunk_ids in expanded.items()}
-        order = self._order(tuple(picks), rounds * total)
+        cycles = [cycle(chunk_ids) for chunk_ids, _ in expanded]
+        order = self._order(weights, rounds * sum(weights))
         chunk_ids = tuple(map(next, map(cycles.__getitem__, order)))
-        slides = frozenset(self.chunks[i][0].slide for ids in expanded.values() for i in ids)
+        slides = frozenset().union(*(slide_ids for _, slide_ids in expanded))
         return Loop(chunk_ids, self.chunks, slides)
 
-    def _order(self, picks: tuple[Pick, ...], count: int) -> list[int]:
-        key = (picks, count)
+    def _order(self, weights: tuple[int, ...], count: int) -> list[int]:
+        """Positions (into the picks, sorted by playlist id) of `count` picks. The order
+        depends only on the weights, so loops of different playlists share it."""
+        key = (weights, count)
         found = self._orders.get(key)
         if found is None:
-            found = self._orders[key] = smooth_weighted_round_robin(list(picks), count)
+            positions = [(index, weight) for index, weight in enumerate(weights)]
+            found = self._orders[key] = smooth_weighted_round_robin(positions, count)
         return found
 
-    def _expanded(self, display: DisplaySpec, pid: int, playable: Playable) -> list[int]:
-        """A playlist's playable slides as the ids of their expanded chunks."""
+    def _expanded(
+        self, display: DisplaySpec, pid: int, playable: Playable
+    ) -> tuple[list[int], frozenset[int]]:
+        """A playlist's playable slides as the ids of their expanded chunks, and the
+        slides they show."""
         key = (display.languages, display.orientation, pid, playable[1])
         found = self._expanded_playlists.get(key)
         if found is None:
-            found = [self._chunk(display, slide, duration) for slide, duration in playable[0]]
-            self._expanded_playlists[key] = found
+            chunk_ids = [self._chunk(display, slide, duration) for slide, duration in playable[0]]
+            slides = frozenset(slide.id for slide, _ in playable[0])
+            found = self._expanded_playlists[key] = (chunk_ids, slides)
         return found
 
     def _chunk(self, display: DisplaySpec, slide: SlideSpec, duration: int) -> int:

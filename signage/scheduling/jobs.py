@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from signage.alerts.models import Alert
 from signage.db import Database, utcnow
 from signage.scheduling.models import JobRun, Manifest
-from signage.scheduling.propagator import Propagator, Publish, no_publish
+from signage.scheduling.propagator import Propagator
 from signage.screens.models import Display
 
 log = logging.getLogger(__name__)
@@ -33,23 +33,16 @@ OFFLINE_AFTER = timedelta(seconds=90)  # three missed heartbeats
 
 @dataclass
 class Sweeps:
-    database: Database
-    default_timezone: str
-    base_language: str
-    publish: Publish = no_publish
-    clock: Callable[[], datetime] = utcnow
-    pause: Callable[[], None] = lambda: None
-    propagator: Propagator = field(init=False)
+    """The periodic jobs, around the one propagator that builds and publishes manifests."""
 
-    def __post_init__(self) -> None:
-        self.propagator = Propagator(
-            self.database,
-            self.default_timezone,
-            self.base_language,
-            self.publish,
-            self.clock,
-            self.pause,
-        )
+    propagator: Propagator
+
+    @property
+    def database(self) -> Database:
+        return self.propagator.database
+
+    def clock(self) -> datetime:
+        return self.propagator.clock()
 
     def propagate(self) -> None:
         self._record("propagate", lambda: f"{len(self.propagator.run_once())} published")

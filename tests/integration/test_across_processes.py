@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from signage.accounts.services import system_principal
 from signage.db import Database
+from signage.scheduling.models import JobRun, Manifest
 from signage.screens.models import Display, Location
 from signage.screens.services import DisplayService
-from tests.processes import REPO, running, signage
+from tests.processes import REPO, SIGNAGE, environment, running, signage
 
 pytestmark = pytest.mark.slow
 REACH_WITHIN_S = 10
@@ -72,3 +74,27 @@ def test_an_import_beside_a_running_server_reaches_the_kiosk(tmp_path: Path) -> 
             time.sleep(0.2)
             after = manifest_version(base, token) or before
         assert after != before, f"the kiosk still had {before} after {REACH_WITHIN_S} s"
+
+
+def test_signage_scheduler_alone_builds_the_manifests(tmp_path: Path) -> None:
+    instance = tmp_path / "instance"
+    assert signage(instance, "db", "upgrade").returncode == 0
+    assert signage(instance, "import", str(REPO)).returncode == 0
+    env = environment(instance)
+    with (tmp_path / "out.txt").open("w") as out:
+        process = subprocess.Popen([SIGNAGE, "scheduler"], env=env, stdout=out, stderr=out)
+    database = Database(f"sqlite:///{instance / 'signage.db'}")
+    try:
+        deadline = time.monotonic() + REACH_WITHIN_S
+        built = 0
+        while built < 6 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            with database.sessions() as session:
+                built = session.scalar(select(func.count()).select_from(Manifest)) or 0
+        assert built == 6, (tmp_path / "out.txt").read_text()
+        with database.sessions() as session:
+            assert session.get(JobRun, "propagate") is not None
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        database.dispose()

@@ -12,6 +12,7 @@ from signage.alerts.models import Alert
 from signage.db import Database
 from signage.scheduling.jobs import JOB_DEFAULTS, Sweeps, schedule_sweeps
 from signage.scheduling.models import JobRun, Manifest
+from signage.scheduling.propagator import Propagator
 from signage.screens.models import Display
 from tests.factories import World
 
@@ -19,7 +20,7 @@ NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
 def sweeps(database: Database, clock: Any = lambda: NOW) -> Sweeps:
-    return Sweeps(database, "Europe/Copenhagen", "da", clock=clock)
+    return Sweeps(Propagator(database, "Europe/Copenhagen", "da", clock=clock))
 
 
 def test_sweeps_are_scheduled_with_a_grace_time_and_coalescing() -> None:
