@@ -74,7 +74,13 @@ class Municipality:
         return digest.hexdigest()[:16]
 
     def displays_at(self, location: int) -> list[DisplaySpec]:
-        return [d for d in self.displays if location in d.locations]
+        """Displays in a location's subtree (the propagator asks the database, by index)."""
+        if not hasattr(self, "_at"):
+            self._at: dict[int, list[DisplaySpec]] = {}
+            for display in self.displays:
+                for ancestor in display.locations:
+                    self._at.setdefault(ancestor, []).append(display)
+        return self._at.get(location, [])
 
 
 def _span(rng: random.Random) -> tuple[date | None, date | None]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
+from copy import copy
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -160,18 +161,25 @@ class Resolver:
         self._orders: dict[tuple[object, ...], list[int]] = {}
         self._candidates: dict[tuple[object, ...], Candidates] = {}
 
-    def with_schedules(self, schedules: tuple[ScheduleSpec, ...]) -> Resolver:
-        """The same content with other schedules, keeping every cache that does not
-        depend on them (occurrences, playable slides, loops): a schedule change then
-        costs only the displays it reaches."""
-        successor = Resolver(replace(self.content, schedules=schedules))
-        successor._occurrences = self._occurrences
-        successor._candidates = self._candidates
-        successor._loops = self._loops
-        successor.chunks = self.chunks
-        successor._chunk_ids = self._chunk_ids
-        successor._expanded_playlists = self._expanded_playlists
-        successor._orders = self._orders
+    def with_schedule(self, old: ScheduleSpec | None, new: ScheduleSpec | None) -> Resolver:
+        """The same content with one schedule added, changed or removed, keeping every
+        cache that does not depend on schedules (occurrences, playable slides, loops) and
+        patching the target index: a schedule change then costs only the displays it
+        reaches."""
+        kept = (
+            self.content.schedules
+            if old is None
+            else tuple(s for s in self.content.schedules if s.id != old.id)
+        )
+        successor = copy(self)
+        successor.content = replace(self.content, schedules=kept + ((new,) if new else ()))
+        successor._by_target = dict(self._by_target)
+        if old is not None and old.target in successor._by_target:
+            successor._by_target[old.target] = [
+                s for s in successor._by_target[old.target] if s.id != old.id
+            ]
+        if new is not None and new.playlist_id in self.content.playlists:
+            successor._by_target[new.target] = [*successor._by_target.get(new.target, ()), new]
         return successor
 
     # -- public ---------------------------------------------------------------------------

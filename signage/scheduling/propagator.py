@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage.content.models import PlaylistItem, SlideRevision
-from signage.core.model import Content
+from signage.core.model import Content, DisplaySpec, ScheduleSpec, Target, TargetKind
 from signage.core.timeline import Resolver
 from signage.crud import load_tree
 from signage.db import Database, utcnow
 from signage.scheduling.manifests import ManifestWriter, rebuild_time
 from signage.scheduling.models import Change, Manifest, PropagatorState, Schedule
-from signage.scheduling.snapshot import load_snapshot
+from signage.scheduling.snapshot import Snapshot, load_snapshot, schedule_spec
 from signage.screens.models import Display, Group, GroupMember
 
 Publish = Callable[[int, str], None]
@@ -44,6 +44,7 @@ class Propagator:
     # Called between displays: under gevent it yields to the hub so that a large rebuild
     # never holds the event loop for more than one display's worth of work.
     pause: Callable[[], None] = lambda: None
+    _warm: _Warm | None = field(default=None, init=False, repr=False)
 
     def run_once(self) -> list[tuple[int, str]]:
         """Handle the changes since the last run; returns the (display, version) published."""
@@ -60,11 +61,24 @@ class Propagator:
             )
             if state is not None and not changes:
                 return []
-            # The first run gives every display a manifest.
-            affected = affected_displays(session, changes) if state else EVERY_DISPLAY
-            built = self.compute(session, affected) if affected != set() else []
+            if state is not None and self._is_warm_for(changes):
+                built = self._compute_schedule_changes(session, changes)
+            else:
+                # The first run gives every display a manifest.
+                affected = affected_displays(session, changes) if state else EVERY_DISPLAY
+                built = self.compute(session, affected) if affected != set() else []
         last = changes[-1].id if changes else after
         return self.store(built, last_change_id=last)
+
+    def _is_warm_for(self, changes: list[Change]) -> bool:
+        """Schedule changes alone can be applied to the warm snapshot of today; anything
+        else (content, displays, groups) reads the database afresh."""
+        warm = self._warm
+        return (
+            warm is not None
+            and warm.day == self.clock().date()
+            and all(change.kind == "schedule" for change in changes)
+        )
 
     def rebuild(self, displays: set[int] | None) -> list[tuple[int, str]]:
         """Rebuild the manifests of `displays` (None: all) now, whatever changed."""
@@ -78,6 +92,7 @@ class Propagator:
         SQLite under gevent: a greenlet that yields while holding the write lock stalls
         every other writer in the process (the busy handler blocks the hub), so all the
         slow work happens here, in a read, and `store` writes in one short transaction.
+        The snapshot read here stays warm for the schedule changes that follow.
         """
         now = self.clock()
         snapshot = load_snapshot(
@@ -85,16 +100,40 @@ class Propagator:
             now=now,
             default_timezone=self.default_timezone,
             base_language=self.base_language,
-            displays=displays,
         )
-        resolver = _manifest_resolver(snapshot.content)
-        writer = ManifestWriter(snapshot.slide_payloads, snapshot.brand)
+        self._warm = _Warm.of(snapshot, now)
+        chosen = (
+            snapshot.displays.values()
+            if displays is None
+            else [snapshot.displays[i] for i in sorted(displays) if i in snapshot.displays]
+        )
+        return self._build(self._warm, chosen, now)
+
+    def _build(self, warm: _Warm, displays: Iterable[DisplaySpec], now: datetime) -> list[Built]:
         built = []
-        for display in snapshot.displays.values():
-            version, text, until = writer.build(resolver, display, now)
+        for display in displays:
+            version, text, until = warm.writer.build(warm.resolver, display, now)
             built.append(Built(display.id, version, text, until, rebuild_time(display, now), now))
             self.pause()
         return built
+
+    def _compute_schedule_changes(self, session: Session, changes: list[Change]) -> list[Built]:
+        """Schedule changes on the warm snapshot: read only the changed rows, patch the
+        resolver, and rebuild only the displays the old and new targets reach."""
+        warm = self._warm
+        assert warm is not None  # noqa: S101 - the caller checked
+        targets: set[Target] = set()
+        for schedule_id in dict.fromkeys(c.entity_id for c in changes if c.entity_id):
+            old = warm.schedules.get(schedule_id)
+            row = session.get(Schedule, schedule_id)
+            new = schedule_spec(row) if row is not None else None
+            warm.resolver = warm.resolver.with_schedule(old, new)
+            if new is None:
+                warm.schedules.pop(schedule_id, None)
+            else:
+                warm.schedules[schedule_id] = new
+            targets |= {spec.target for spec in (old, new) if spec is not None}
+        return self._build(warm, warm.reached(targets), self.clock())
 
     def store(self, built: list[Built], last_change_id: int | None = None) -> list[tuple[int, str]]:
         """Write manifests (and how far the change log was read); publish those that changed."""
@@ -127,6 +166,44 @@ class Propagator:
         for display_id, version in published:
             self.publish(display_id, version)
         return published
+
+
+@dataclass
+class _Warm:
+    """The last snapshot with its resolver and writer, kept between runs (and dropped each
+    day, which also bounds the caches)."""
+
+    snapshot: Snapshot
+    resolver: Resolver
+    writer: ManifestWriter
+    day: date
+    schedules: dict[int, ScheduleSpec]
+    by_target: dict[Target, list[DisplaySpec]]
+
+    @classmethod
+    def of(cls, snapshot: Snapshot, now: datetime) -> _Warm:
+        by_target: dict[Target, list[DisplaySpec]] = {}
+        for display in snapshot.displays.values():
+            for target in (
+                Target(TargetKind.DISPLAY, display.id),
+                *(Target(TargetKind.GROUP, g) for g in display.groups),
+                *(Target(TargetKind.LOCATION, loc) for loc in display.locations),
+            ):
+                by_target.setdefault(target, []).append(display)
+        return cls(
+            snapshot,
+            _manifest_resolver(snapshot.content),
+            ManifestWriter(snapshot.slide_payloads, snapshot.brand),
+            now.date(),
+            {s.id: s for s in snapshot.content.schedules},
+            by_target,
+        )
+
+    def reached(self, targets: set[Target]) -> list[DisplaySpec]:
+        if any(target.kind == TargetKind.ALL for target in targets):
+            return list(self.snapshot.displays.values())
+        found = {d.id: d for t in targets for d in self.by_target.get(t, ())}
+        return [found[i] for i in sorted(found)]
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ def holiday_dates(years: range) -> dict[str, frozenset[date]]:
     return {"dk": frozenset(holiday_calendars.country_holidays("DK", years=list(years)))}
 
 
-def _schedule_spec(row: Schedule) -> ScheduleSpec:
+def schedule_spec(row: Schedule) -> ScheduleSpec:
     window = (row.window_start, row.window_end) if row.window_start and row.window_end else None
     return ScheduleSpec(
         id=row.id,
@@ -202,7 +202,7 @@ def load_snapshot(
         for p in session.scalars(select(Playlist))
     }
     content = Content(
-        schedules=tuple(_schedule_spec(s) for s in session.scalars(select(Schedule))),
+        schedules=tuple(schedule_spec(s) for s in session.scalars(select(Schedule))),
         playlists=playlists,
         slides=slides,
         alerts=_alerts(session, now),

@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from signage.db import Database
+from signage.scheduling.models import Change, Manifest, PropagatorState
 from signage.scheduling.propagator import Propagator
 from tests.factories import World
 
@@ -179,3 +181,45 @@ def test_a_display_without_a_stored_manifest_gets_one_built_on_request(
     )
     assert response.status_code == 200
     assert response.get_json()["segments"]
+
+
+def test_schedule_changes_on_the_warm_snapshot_give_what_a_cold_rebuild_gives(
+    as_user: Any,
+    world: World,
+    database: Database,
+    propagator: Propagator,
+    published: list[tuple[int, str]],
+) -> None:
+    slide = approved_slide(as_user, world, "bibliotek", "Lektiecafé")
+    playlist = playlist_on(as_user, world, "bibliotek", slide, "bib")
+    propagator.run_once()
+    schedule = as_user("admin").get("schedules", query_string={"playlist_id": playlist})
+    schedule_id = schedule.get_json()["items"][0]["id"]
+    published.clear()
+    changed = as_user("manager").patch(f"schedules/{schedule_id}", {"window": ["09:00", "12:00"]})
+    assert changed.status_code == 200
+    moved = as_user("admin").post(
+        "schedules",
+        {
+            "playlist_id": playlist,
+            "target": {"location_id": world.locations["plejehjem"]},
+            "window": ["22:00", "06:00"],
+        },
+    )
+    assert moved.status_code == 201
+    assert propagator._is_warm_for(pending_changes(database, propagator))
+    propagator.run_once()
+    assert sorted(d for d, _ in published) == sorted(world.displays.values())
+
+    cold = Propagator(database, "Europe/Copenhagen", "da", clock=lambda: NOW)
+    with database.sessions() as session:
+        expected = {b.display_id: b.version for b in cold.compute(session, None)}
+        stored = dict(session.execute(select(Manifest.display_id, Manifest.version)).all())
+    assert stored == expected
+
+
+def pending_changes(database: Database, propagator: Propagator) -> list[Change]:
+    with database.sessions() as session:
+        state = session.get(PropagatorState, "manifests")
+        after = state.last_change_id if state else 0
+        return list(session.scalars(select(Change).where(Change.id > after)))
