@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from copy import copy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from itertools import cycle, pairwise
@@ -105,6 +105,8 @@ class Candidates:
     bounds: list[tuple[datetime | None, datetime | None]]
     bounded: bool
     edges: frozenset[datetime]
+    # The answer only changes at an edge: one per stretch between edges, worked out once.
+    _by_stretch: dict[int, Playable] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(
@@ -130,15 +132,23 @@ class Candidates:
         edges = frozenset(t for pair in bounds for t in pair if t is not None)
         return cls(found, bounds, bool(edges), edges)
 
+    @cached_property
+    def _edge_list(self) -> list[datetime]:
+        return sorted(self.edges)
+
     def at(self, t: datetime) -> Playable:
         if not self.bounded:
             return self.always, None
-        valid = tuple(
-            index
-            for index, (low, high) in enumerate(self.bounds)
-            if (low is None or low <= t) and (high is None or t < high)
-        )
-        return [self.always[index] for index in valid], valid
+        stretch = bisect_right(self._edge_list, t)
+        found = self._by_stretch.get(stretch)
+        if found is None:
+            valid = tuple(
+                index
+                for index, (low, high) in enumerate(self.bounds)
+                if (low is None or low <= t) and (high is None or t < high)
+            )
+            found = self._by_stretch[stretch] = ([self.always[i] for i in valid], valid)
+        return found
 
 
 @dataclass
@@ -159,6 +169,7 @@ class Resolver:
         self._chunk_ids: dict[tuple[object, ...], int] = {}
         self._expanded_playlists: dict[tuple[object, ...], tuple[list[int], frozenset[int]]] = {}
         self._orders: dict[tuple[object, ...], list[int]] = {}
+        self._answers: dict[tuple[object, ...], tuple[Tier | None, bool, Loop]] = {}
         self._candidates: dict[tuple[object, ...], Candidates] = {}
 
     def with_schedule(self, old: ScheduleSpec | None, new: ScheduleSpec | None) -> Resolver:
@@ -174,6 +185,7 @@ class Resolver:
         successor = copy(self)
         successor.content = replace(self.content, schedules=kept + ((new,) if new else ()))
         successor._by_target = dict(self._by_target)
+        successor._answers = {}  # keyed by schedule ids, whose tiers and weights may change
         if old is not None and old.target in successor._by_target:
             successor._by_target[old.target] = [
                 s for s in successor._by_target[old.target] if s.id != old.id
@@ -377,6 +389,10 @@ class _DisplayView:
         midnight_set = set(midnights)
         active: set[int] = set()
         answers: dict[tuple[object, ...], tuple[Tier | None, bool, Loop]] = {}
+        display = self.display
+        # What the answer depends on besides the active schedules (fallback levels follow
+        # the location chain; group schedules all rank alike, whichever the group).
+        likeness = (display.languages, display.orientation, self.zone.key, display.locations)
         position = 0
         runs: list[list[Any]] = []  # [start, end, tier, blank, alerts, loop], merged as we go
         for begin, stop in pairwise(ordered):
@@ -386,11 +402,23 @@ class _DisplayView:
                 position += 1
             powered = power is None or covers(power, begin)
             # Equal active sets between equal validity edges give equal answers (the
-            # same windows recur every day), so each is worked out once.
-            key = (frozenset(active), bisect_right(validity, begin), powered)
+            # same windows recur every day), so each is worked out once per display;
+            # displays alike in all that matters share answers at the same instant.
+            active_set = frozenset(active)
+            key = (active_set, bisect_right(validity, begin), powered)
             answer = answers.get(key)
             if answer is None:
-                answer = answers[key] = self._content_answer(begin, active, powered)
+                shared = (
+                    *likeness,
+                    frozenset(self.schedules[i].id for i in active_set),
+                    begin,
+                    powered,
+                )
+                answer = self.resolver._answers.get(shared)
+                if answer is None:
+                    answer = self._content_answer(begin, active, powered)
+                    self.resolver._answers[shared] = answer
+                answers[key] = answer
             tier, blank, loop = answer
             alerts = self._alerts_at(begin, powered) if self.alerts else ()
             last_run = runs[-1] if runs else None
