@@ -23,6 +23,6 @@ def readyz() -> tuple[Response, int]:
         session = db_session()
         session.execute(text("SELECT 1"))
         last_sweep = session.scalar(select(func.max(JobRun.last_run_at)))
-    except Exception:
+    except Exception:  # whatever the database raises, the answer is "not ready"
         return jsonify({"status": "unavailable", "database": "unreachable"}), 503
     return jsonify({"status": "ok", "database": "ok", "last_sweep": iso(last_sweep)}), 200
