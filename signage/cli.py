@@ -228,51 +228,105 @@ def _serve(bind: str | None, banner: str = "") -> None:
     socketio.run(app, host=host, port=port, log_output=False)
 
 
-def _sweeps(settings: Any, notifier: Any, pause: Any = None) -> Any:
+def _sweeps(settings: Any, notifier: Any) -> Any:
     from signage.realtime import manifest_publisher
     from signage.scheduling.jobs import Sweeps
     from signage.scheduling.propagator import Propagator
 
-    propagator = Propagator(
-        _database(settings), settings.timezone, settings.language, manifest_publisher(notifier)
+    return Sweeps(
+        Propagator(
+            _database(settings), settings.timezone, settings.language, manifest_publisher(notifier)
+        )
     )
-    if pause is not None:
-        propagator.pause = pause
-    return Sweeps(propagator)
 
 
 def _start_jobs_in_server(app: Any, settings: Any) -> None:
-    """The embedded default: the sweeps run on the server's own gevent hub, yielding to it
-    between displays so that sockets stay served while manifests are rebuilt."""
+    """The embedded default: the jobs run in a worker process of this server (resolving
+    is CPU work that must not hold the gevent hub), started and stopped with it; the
+    manifest events it prints are relayed onto this server's sockets."""
+    import signal
+    import sys
+
     import gevent
-    from apscheduler.schedulers.gevent import GeventScheduler
+    from gevent import subprocess as gevent_subprocess
 
-    from signage.realtime import SocketIONotifier
-    from signage.scheduling.jobs import schedule_sweeps
+    from signage.realtime import SocketIONotifier, relay
 
-    sweeps = _sweeps(settings, SocketIONotifier(), pause=lambda: gevent.sleep(0))
-    schedule_sweeps(GeventScheduler(), sweeps).start()
+    command = [sys.executable, "-m", "signage", "scheduler", "--events", "stdout"]
+    state: dict[str, Any] = {"process": None, "stopping": False}
+
+    def supervise() -> None:
+        while not state["stopping"]:
+            process = gevent_subprocess.Popen(command, stdout=gevent_subprocess.PIPE, text=True)
+            state["process"] = process
+            relay(process.stdout, SocketIONotifier())
+            process.wait()
+            if not state["stopping"]:
+                logging.getLogger(__name__).error(
+                    "the jobs worker exited with %s; restarting it", process.returncode
+                )
+                gevent.sleep(WORKER_RESTART_DELAY_S)
+
+    def stop(*_: Any) -> None:
+        state["stopping"] = True
+        if state["process"] is not None and state["process"].poll() is None:
+            state["process"].terminate()
+        raise SystemExit(0)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        gevent.signal_handler(signum, stop)
+    gevent.spawn(supervise)
+
+
+WORKER_RESTART_DELAY_S = 2
+PARENT_CHECK_EVERY_S = 2
 
 
 @cli.command(help="Run the periodic jobs and the propagator (one per deployment).")
-def scheduler() -> None:
+@click.option(
+    "--events",
+    type=click.Choice(["redis", "stdout"]),
+    default="redis",
+    help="where manifest events go: Redis (scaled) or stdout (the server's worker)",
+)
+def scheduler(events: str) -> None:
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from signage.realtime import ExternalNotifier, RecordingNotifier
+    from signage.realtime import ExternalNotifier, PipeNotifier, RecordingNotifier
     from signage.scheduling.jobs import schedule_sweeps
 
     settings = _settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    if settings.redis_url:
-        notifier: Any = ExternalNotifier(settings.redis_url)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line a second
+    if events == "stdout":
+        notifier: Any = PipeNotifier(sys.stdout)
+        _exit_with_parent()
+    elif settings.redis_url:
+        notifier = ExternalNotifier(settings.redis_url)
     else:
         click.echo(
             "SIGNAGE_REDIS_URL is not set: manifests are stored, but no server is told", err=True
         )
         notifier = RecordingNotifier()
-    click.echo("running the jobs (Ctrl+C stops)")
+    click.echo("running the jobs (Ctrl+C stops)", err=True)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         schedule_sweeps(BlockingScheduler(), _sweeps(settings, notifier)).start()
+
+
+def _exit_with_parent() -> None:
+    """A server's jobs worker ends when its server does, even if the server was killed."""
+    import os
+    import threading
+    import time
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_EVERY_S)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 @cli.command(help="Create the instance, load the demo content, create an admin and serve.")

@@ -6,12 +6,15 @@ extension is created unbound and bound in the app factory.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol
+import json
+import logging
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TextIO
 
 from flask_socketio import SocketIO
 
 socketio = SocketIO()
+log = logging.getLogger(__name__)
 
 
 class Notifier(Protocol):
@@ -58,3 +61,30 @@ class ExternalNotifier:
 
     def emit(self, event: str, payload: Any, room: str, namespace: str) -> None:
         self.socketio.emit(event, payload, to=room, namespace=namespace)
+
+
+class PipeNotifier:
+    """Writes each emit as a JSON line: the jobs' worker process tells the server it
+    belongs to, which relays the events onto its own sockets."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def emit(self, event: str, payload: Any, room: str, namespace: str) -> None:
+        line = json.dumps(
+            {"event": event, "payload": payload, "room": room, "namespace": namespace}
+        )
+        self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def relay(lines: Iterable[str], notifier: Notifier) -> None:
+    """Emit every event a PipeNotifier wrote; lines that are not events are skipped."""
+    for line in lines:
+        try:
+            message = json.loads(line)
+            notifier.emit(
+                message["event"], message["payload"], message["room"], message["namespace"]
+            )
+        except (ValueError, KeyError, TypeError):
+            log.warning("ignored a line from the jobs worker: %.200s", line)

@@ -41,9 +41,6 @@ class Propagator:
     base_language: str
     publish: Publish = no_publish
     clock: Callable[[], datetime] = utcnow
-    # Called between displays: under gevent it yields to the hub so that a large rebuild
-    # never holds the event loop for more than one display's worth of work.
-    pause: Callable[[], None] = lambda: None
     _warm: _Warm | None = field(default=None, init=False, repr=False)
 
     def run_once(self) -> list[tuple[int, str]]:
@@ -114,7 +111,6 @@ class Propagator:
         for display in displays:
             version, text, until = warm.writer.build(warm.resolver, display, now)
             built.append(Built(display.id, version, text, until, rebuild_time(display, now), now))
-            self.pause()
         return built
 
     def _compute_schedule_changes(self, session: Session, changes: list[Change]) -> list[Built]:
