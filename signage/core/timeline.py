@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from itertools import cycle, pairwise
+from operator import is_
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -169,23 +170,36 @@ class Resolver:
         self._chunk_ids: dict[tuple[object, ...], int] = {}
         self._expanded_playlists: dict[tuple[object, ...], tuple[list[int], frozenset[int]]] = {}
         self._orders: dict[tuple[object, ...], list[int]] = {}
-        self._answers: dict[tuple[object, ...], tuple[Tier | None, bool, Loop]] = {}
+        self._answers: dict[
+            tuple[object, ...], tuple[tuple[ScheduleSpec, ...], tuple[Tier | None, bool, Loop]]
+        ] = {}
         self._candidates: dict[tuple[object, ...], Candidates] = {}
+        self._positions: dict[int, int] | None = None
+        self._reaching: dict[int, tuple[DisplaySpec, list[ScheduleSpec]]] = {}
 
     def with_schedule(self, old: ScheduleSpec | None, new: ScheduleSpec | None) -> Resolver:
         """The same content with one schedule added, changed or removed, keeping every
         cache that does not depend on schedules (occurrences, playable slides, loops) and
         patching the target index: a schedule change then costs only the displays it
         reaches."""
-        kept = (
-            self.content.schedules
-            if old is None
-            else tuple(s for s in self.content.schedules if s.id != old.id)
-        )
+        schedules = list(self.content.schedules)
+        positions = self._schedule_positions()
+        kept_positions: dict[int, int] | None = positions
+        if old is not None and old.id not in positions:
+            old = None  # not in this content: nothing to replace or remove
+        if old is not None and new is not None and old.id == new.id:
+            schedules[positions[old.id]] = new  # the common case: one schedule edited
+        else:
+            if old is not None:
+                del schedules[positions[old.id]]
+            if new is not None:
+                schedules.append(new)
+            kept_positions = None  # positions moved: worked out again when next needed
         successor = copy(self)
-        successor.content = replace(self.content, schedules=kept + ((new,) if new else ()))
+        successor.content = replace(self.content, schedules=tuple(schedules))
+        successor._positions = kept_positions
+        successor._reaching = {}
         successor._by_target = dict(self._by_target)
-        successor._answers = {}  # keyed by schedule ids, whose tiers and weights may change
         if old is not None and old.target in successor._by_target:
             successor._by_target[old.target] = [
                 s for s in successor._by_target[old.target] if s.id != old.id
@@ -194,14 +208,22 @@ class Resolver:
             successor._by_target[new.target] = [*successor._by_target.get(new.target, ()), new]
         return successor
 
+    def _schedule_positions(self) -> dict[int, int]:
+        if self._positions is None:
+            self._positions = {s.id: i for i, s in enumerate(self.content.schedules)}
+        return self._positions
+
     # -- public ---------------------------------------------------------------------------
     def reaching(self, display: DisplaySpec) -> list[ScheduleSpec]:
         """Rule 4 through the target index: only the schedules that reach the display."""
-        targets = [Target(TargetKind.DISPLAY, display.id), Target(TargetKind.ALL)]
-        targets += [Target(TargetKind.GROUP, g) for g in display.groups]
-        targets += [Target(TargetKind.LOCATION, loc) for loc in display.locations]
-        found = [s for target in targets for s in self._by_target.get(target, ())]
-        return sorted(found, key=lambda s: s.id)
+        found = self._reaching.get(display.id)
+        if found is None or found[0] is not display:
+            targets = [Target(TargetKind.DISPLAY, display.id), Target(TargetKind.ALL)]
+            targets += [Target(TargetKind.GROUP, g) for g in display.groups]
+            targets += [Target(TargetKind.LOCATION, loc) for loc in display.locations]
+            schedules = [s for target in targets for s in self._by_target.get(target, ())]
+            found = self._reaching[display.id] = (display, sorted(schedules, key=lambda s: s.id))
+        return found[1]
 
     def regions(self, display: DisplaySpec) -> list[str]:
         found = {s.region for s in self.reaching(display)}
@@ -408,16 +430,17 @@ class _DisplayView:
             key = (active_set, bisect_right(validity, begin), powered)
             answer = answers.get(key)
             if answer is None:
-                shared = (
-                    *likeness,
-                    frozenset(self.schedules[i].id for i in active_set),
-                    begin,
-                    powered,
-                )
-                answer = self.resolver._answers.get(shared)
-                if answer is None:
+                # Keyed by the schedule objects themselves (a changed schedule is a new
+                # object), so answers survive `with_schedule` wherever it changed nothing;
+                # the entry holds its schedules so that their ids stay theirs.
+                specs = tuple(self.schedules[i] for i in sorted(active_set))
+                shared = (*likeness, frozenset(map(id, specs)), begin, powered)
+                cached = self.resolver._answers.get(shared)
+                if cached is not None and all(map(is_, cached[0], specs)):
+                    answer = cached[1]
+                else:
                     answer = self._content_answer(begin, active, powered)
-                    self.resolver._answers[shared] = answer
+                    self.resolver._answers[shared] = (specs, answer)
                 answers[key] = answer
             tier, blank, loop = answer
             alerts = self._alerts_at(begin, powered) if self.alerts else ()
