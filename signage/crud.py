@@ -28,6 +28,8 @@ class Entity(Protocol):
 
 
 M = TypeVar("M", bound=Entity)
+# session.info flag: the last `update` changed something (the importer counts updates).
+CHANGED = "signage.changed"
 
 
 def load_tree(session: Session) -> LocationTree:
@@ -74,12 +76,15 @@ class CrudService(Generic[M]):
     write_role: ClassVar[Role]
     # Columns whose values must be unique across the instance, checked before writing.
     unique: ClassVar[tuple[str, ...]] = ()
+    # The column naming the owning location (a location owns itself: "id").
+    owner_column: ClassVar[str] = "location_id"
 
     # -- reading ---------------------------------------------------------------------
     def readable_query(self, principal: Principal) -> Select[Any]:
         query = select(self.model)
         if not principal.covers_whole_tree(Role.VIEWER):
-            query = query.where(self.model.location_id.in_(principal.readable()))
+            owner = getattr(self.model, self.owner_column)
+            query = query.where(owner.in_(principal.readable()))
         return query
 
     def get(self, session: Session, principal: Principal, entity_id: int) -> M:
@@ -90,14 +95,19 @@ class CrudService(Generic[M]):
         return obj
 
     def owner_of(self, obj: Any) -> int | None:
-        return obj.location_id
+        return getattr(obj, self.owner_column)
+
+    def authorize(self, session: Session, principal: Principal, obj: M, *, creating: bool) -> None:
+        """May `principal` write `obj` where it now is? Raises Forbidden if not."""
+        what = f"a {self.kind}" if creating else f"this {self.kind}"
+        require_write(principal, self.owner_of(obj), self.write_role, what)
 
     # -- writing ---------------------------------------------------------------------
     def create(self, session: Session, principal: Principal, data: dict[str, Any]) -> M:
         obj: M = self.model()
         self.check_unique(session, data, None)
         self.apply(session, principal, obj, data, creating=True)
-        require_write(principal, self.owner_of(obj), self.write_role, f"a {self.kind}")
+        self.authorize(session, principal, obj, creating=True)
         session.add(obj)
         flush_or_conflict(session, f"this {self.kind} conflicts with an existing one")
         audit.record(
@@ -112,15 +122,15 @@ class CrudService(Generic[M]):
         return obj
 
     def update(self, session: Session, principal: Principal, obj: M, data: dict[str, Any]) -> M:
-        require_write(principal, self.owner_of(obj), self.write_role, f"this {self.kind}")
+        self.authorize(session, principal, obj, creating=False)
         self.check_unique(session, data, obj)
         before = writes_so_far(session)
         self.apply(session, principal, obj, data, creating=False)
         # Moving an entity needs write access at the destination too.
-        require_write(principal, self.owner_of(obj), self.write_role, f"this {self.kind}")
+        self.authorize(session, principal, obj, creating=False)
         if writes_so_far(session) == before:
             return obj  # an update that changes nothing leaves no change and no audit entry
-        session.info["signage.changed"] = True
+        session.info[CHANGED] = True
         flush_or_conflict(session, f"this {self.kind} conflicts with an existing one")
         audit.record(
             session,
@@ -134,7 +144,7 @@ class CrudService(Generic[M]):
         return obj
 
     def delete(self, session: Session, principal: Principal, obj: M) -> None:
-        require_write(principal, self.owner_of(obj), self.write_role, f"this {self.kind}")
+        self.authorize(session, principal, obj, creating=False)
         self.check_delete(session, obj)
         entity_id, owner = obj.id, self.owner_of(obj)
         session.delete(obj)

@@ -13,7 +13,7 @@ from signage.accounts.models import ApiToken, AuditEvent, Grant, Setting, User
 from signage.accounts.permissions import GrantSpec, Principal, Role, Scope
 from signage.accounts.security import hash_password, hash_token, new_token, verify_password
 from signage.content.models import Media
-from signage.crud import CrudService, get_or_404, load_tree, require_write, writes_so_far
+from signage.crud import CrudService, get_or_404, load_tree, require_write
 from signage.db import utcnow
 from signage.errors import Conflict, Forbidden, ValidationFailed
 from signage.screens.models import Location
@@ -96,42 +96,22 @@ class UserService(CrudService[User]):
     def get(self, session: Session, principal: Principal, entity_id: int) -> User:
         return get_or_404(session, User, entity_id, "user")
 
-    def create(self, session: Session, principal: Principal, data: dict[str, Any]) -> User:
-        self._require_admin(principal)
-        self.check_unique(session, data, None)
-        user = User()
-        self.apply(session, principal, user, data, creating=True)
-        session.add(user)
-        session.flush()
-        audit.record(
-            session, principal, "user.create", "user", user.id, None, self.audit_details(data)
-        )
-        return user
+    def owner_of(self, obj: Any) -> int | None:
+        return None  # users belong to no location
 
-    def update(
-        self, session: Session, principal: Principal, obj: User, data: dict[str, Any]
-    ) -> User:
-        self._require_admin(principal)
-        self.check_unique(session, data, obj)
-        before = writes_so_far(session)
-        self.apply(session, principal, obj, data, creating=False)
-        if writes_so_far(session) == before:
-            return obj  # nothing changed: no audit entry
-        session.flush()
-        audit.record(
-            session, principal, "user.update", "user", obj.id, None, self.audit_details(data)
-        )
-        return obj
+    def authorize(
+        self, session: Session, principal: Principal, obj: User, *, creating: bool
+    ) -> None:
+        if not principal.covers_whole_tree(Role.ADMIN):
+            raise Forbidden("only an admin of the whole municipality manages user accounts")
 
     def delete(self, session: Session, principal: Principal, obj: User) -> None:
-        self._require_admin(principal)
         if obj.id == principal.user_id:
             raise Conflict("you cannot delete your own account")
+        super().delete(session, principal, obj)
+
+    def check_delete(self, session: Session, obj: User) -> None:
         pseudonymise(session, obj)
-        user_id = obj.id
-        session.delete(obj)
-        session.flush()
-        audit.record(session, principal, "user.delete", "user", user_id, None)
 
     def apply(
         self,
@@ -148,15 +128,6 @@ class UserService(CrudService[User]):
             obj.password_hash = hash_password(password) if password else None
         for key, value in data.items():
             setattr(obj, key, value)
-
-    def audit_details(self, data: dict[str, Any]) -> dict[str, Any]:
-        # Field names only: a password reset is worth knowing about, its value never.
-        return {"fields": sorted(data)}
-
-    @staticmethod
-    def _require_admin(principal: Principal) -> None:
-        if not principal.covers_whole_tree(Role.ADMIN):
-            raise Forbidden("only an admin of the whole municipality manages user accounts")
 
 
 def pseudonymise(session: Session, user: User) -> None:

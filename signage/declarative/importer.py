@@ -24,7 +24,7 @@ from signage.content.media_store import store_original
 from signage.content.models import Media, Playlist, Slide
 from signage.content.schemas import PlaylistIn, SlideIn
 from signage.content.services import PlaylistService, SlideService, mark_approved
-from signage.crud import CrudService
+from signage.crud import CHANGED, CrudService
 from signage.declarative.loader import ImportProblem, Node, load_yaml, require_node, yaml_files
 from signage.errors import SignageError
 from signage.scheduling.models import Schedule
@@ -193,7 +193,7 @@ class Importer:
                 self.report.count(self.report.created, kind)
                 return obj
             changed = service.update(self.session, self.principal, existing, data)
-            if self.session.info.pop("signage.changed", False):
+            if self.session.info.pop(CHANGED, False):
                 self.report.count(self.report.updated, kind)
             return changed
         except SignageError as exc:

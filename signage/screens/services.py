@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage import audit
@@ -23,39 +23,19 @@ class LocationService(CrudService[Location]):
     kind = "location"
     write_role = Role.ADMIN
     unique = ("slug",)
+    owner_column = "id"
 
-    def owner_of(self, obj: Any) -> int | None:
-        return obj.id
-
-    def readable_query(self, principal: Principal) -> Select[Any]:
-        query = select(Location)
-        if not principal.covers_whole_tree(Role.VIEWER):
-            query = query.where(Location.id.in_(principal.readable()))
-        return query
-
-    def create(self, session: Session, principal: Principal, data: dict[str, Any]) -> Location:
-        # A new location belongs to its parent's subtree; a new root needs a whole-tree admin.
-        parent_id = data.get("parent_id")
-        if parent_id is None:
-            if not principal.covers_whole_tree(Role.ADMIN) and load_tree(session).parents:
-                raise ValidationFailed("parent_id is required: only one root location exists")
-        else:
-            get_or_404(session, Location, parent_id, "parent location")
-            require_write(principal, parent_id, Role.ADMIN, "locations")
-        obj = Location(**data)
-        self.check_unique(session, data, None)
-        session.add(obj)
-        session.flush()
-        audit.record(
-            session,
-            principal,
-            "location.create",
-            "location",
-            obj.id,
-            obj.id,
-            self.audit_details(data),
-        )
-        return obj
+    def authorize(
+        self, session: Session, principal: Principal, obj: Location, *, creating: bool
+    ) -> None:
+        """A new location belongs to its parent's subtree; a new root needs a whole-tree
+        admin, and only while there is none."""
+        if not creating:
+            super().authorize(session, principal, obj, creating=creating)
+        elif obj.parent_id is not None:
+            require_write(principal, obj.parent_id, Role.ADMIN, "locations")
+        elif not principal.covers_whole_tree(Role.ADMIN) and load_tree(session).parents:
+            raise ValidationFailed("parent_id is required: only one root location exists")
 
     def apply(
         self,
@@ -71,7 +51,7 @@ class LocationService(CrudService[Location]):
             if new_parent is None:
                 raise ValidationFailed("a location cannot be turned into a root")
             get_or_404(session, Location, new_parent, "parent location")
-            if new_parent in load_tree(session).subtree(obj.id):
+            if not creating and new_parent in load_tree(session).subtree(obj.id):
                 raise ValidationFailed("a location cannot be moved below itself")
             require_write(principal, new_parent, Role.ADMIN, "locations")
         for name, value in data.items():
