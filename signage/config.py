@@ -46,10 +46,6 @@ class Settings:
     testing: bool = False
     extra: dict[str, object] = field(default_factory=dict)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 

@@ -26,10 +26,6 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
-def password_needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
-
-
 def new_token() -> str:
     """A 256-bit random secret for API and device tokens."""
     return secrets.token_urlsafe(TOKEN_BYTES)

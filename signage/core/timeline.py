@@ -104,7 +104,6 @@ class Candidates:
 
     always: list[tuple[SlideSpec, int]]
     bounds: list[tuple[datetime | None, datetime | None]]
-    bounded: bool
     edges: frozenset[datetime]
     # The answer only changes at an edge: one per stretch between edges, worked out once.
     _by_stretch: dict[int, Playable] = field(default_factory=dict, compare=False, repr=False)
@@ -131,14 +130,14 @@ class Candidates:
                 )
             )
         edges = frozenset(t for pair in bounds for t in pair if t is not None)
-        return cls(found, bounds, bool(edges), edges)
+        return cls(found, bounds, edges)
 
     @cached_property
     def _edge_list(self) -> list[datetime]:
         return sorted(self.edges)
 
     def at(self, t: datetime) -> Playable:
-        if not self.bounded:
+        if not self.edges:  # no slide has validity bounds: the list never changes
             return self.always, None
         stretch = bisect_right(self._edge_list, t)
         found = self._by_stretch.get(stretch)

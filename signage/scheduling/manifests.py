@@ -14,7 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from signage.core.model import DisplaySpec, Entry, Loop, Segment
+from signage.core.model import DisplaySpec, Entry, Loop, Recurrence, Segment
 from signage.core.timeline import Resolver
 
 PLAYER_VERSION = "1"
@@ -40,16 +40,12 @@ def rebuild_time(display: DisplaySpec, now: datetime) -> datetime:
     return datetime.combine(tomorrow, time(1), tzinfo=zone) + timedelta(minutes=jitter)
 
 
-def iso(value: datetime) -> str:
-    return value.isoformat()
-
-
 def segment_json(segment: Segment) -> dict[str, Any]:
     return {
         "region": segment.region,
-        "start": iso(segment.start),
-        "end": iso(segment.end),
-        "anchor": iso(segment.anchor),
+        "start": segment.start.isoformat(),
+        "end": segment.end.isoformat(),
+        "anchor": segment.anchor.isoformat(),
         "tier": segment.tier.value if segment.tier else None,
         "blank": segment.blank,
         "alerts": [
@@ -110,7 +106,7 @@ class ManifestWriter:
             f'"power":{canonical([_power_json(p) for p in display.power])},'
             f'"segments":[{",".join(self._segment(s) for s in segments)}],'
             f'"slides":{{{slides}}},"timezone":{_text(display.timezone)},'
-            f'"valid_from":"{iso(start)}","valid_until":"{iso(end)}"}}'
+            f'"valid_from":"{start.isoformat()}","valid_until":"{end.isoformat()}"}}'
         )
         return hashlib.sha256(text.encode()).hexdigest(), text, end
 
@@ -178,18 +174,7 @@ def _text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def build_manifest(
-    resolver: Resolver,
-    display: DisplaySpec,
-    now: datetime,
-    slide_payloads: dict[int, dict[str, Any]],
-    brand: dict[str, Any],
-) -> tuple[str, str, datetime]:
-    """One display's manifest; use a `ManifestWriter` to build many."""
-    return ManifestWriter(slide_payloads, brand).build(resolver, display, now)
-
-
-def _power_json(power: Any) -> dict[str, Any]:
+def _power_json(power: Recurrence) -> dict[str, Any]:
     window = power.window
     return {
         "rrule": power.rrule,
@@ -207,5 +192,5 @@ def _power_json(power: Any) -> dict[str, Any]:
 def with_server_time(text: str, version: str, now: datetime) -> str:
     """The stored body as served, with its version and the server's clock spliced in
     (no re-encoding of what may be a large document)."""
-    head = json.dumps({"server_time": iso(now), "version": version}, separators=(",", ":"))
+    head = json.dumps({"server_time": now.isoformat(), "version": version}, separators=(",", ":"))
     return head[:-1] + "," + text[1:]

@@ -146,7 +146,9 @@ def _displays(
     session: Session, default_timezone: str, only: set[int] | None
 ) -> dict[int, DisplaySpec]:
     locations = {loc.id: loc for loc in session.scalars(select(Location))}
-    groups = list(session.scalars(select(Group)))
+    tag_groups: dict[str, set[int]] = {}
+    for group in session.scalars(select(Group).where(Group.tag.is_not(None))):
+        tag_groups.setdefault(group.tag, set()).add(group.id)  # type: ignore[arg-type]
     members: dict[int, set[int]] = {}
     for member in session.scalars(select(GroupMember)):
         members.setdefault(member.display_id, set()).add(member.group_id)
@@ -163,7 +165,8 @@ def _displays(
         zones = [locations[c].timezone for c in chain]  # inherited from the nearest location
         zone = display.timezone or next((z for z in zones if z), default_timezone)
         in_groups = set(members.get(display.id, ()))
-        in_groups |= {g.id for g in groups if g.tag and g.tag in (display.tags or [])}
+        for tag in display.tags or ():
+            in_groups |= tag_groups.get(tag, set())
         power = tuple(
             recurrence_of(
                 p.get("rrule"),

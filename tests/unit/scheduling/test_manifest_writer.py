@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from bench.world import build
 from signage.core.model import Content, DisplaySpec, Recurrence
 from signage.core.timeline import Resolver
-from signage.scheduling.manifests import ManifestWriter, canonical, horizon
+from signage.scheduling.manifests import ManifestWriter, canonical, horizon, segment_json
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -58,3 +58,13 @@ def test_the_horizon_is_48_real_hours_past_midnight_across_spring_forward() -> N
     elapsed = end.astimezone(UTC) - start.astimezone(UTC)
     assert elapsed.total_seconds() == (24 + 48) * 3600
     assert end.isoformat() == "2026-03-30T01:00:00+02:00"
+
+
+def test_manifest_segments_have_the_shape_the_timeline_api_gives() -> None:
+    world = build(seed=7)
+    resolver = Resolver(world.content)
+    writer = ManifestWriter(payloads(world.content), {})
+    for display in world.displays[:10]:
+        start, end = horizon(display, NOW)
+        expected = [segment_json(s) for s in resolver.timeline(display, start, end)]
+        assert json.loads(writer.build(resolver, display, NOW)[1])["segments"] == expected
