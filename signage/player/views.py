@@ -24,7 +24,8 @@ def manifest() -> Response:
     if stored is None:
         # Not built yet (a display paired a moment ago): build it now, for this display only.
         settings = current_app.config["SIGNAGE"]
-        Propagator(database(), settings.timezone, settings.language).rebuild({display.id})
+        propagator = Propagator(database(), settings.timezone, settings.language)
+        propagator.rebuild({display.id}, keep_warm=False)
         session.rollback()  # end this read so the next one sees the stored manifest
         stored = session.scalar(select(Manifest).where(Manifest.display_id == display.id))
     assert stored is not None  # noqa: S101 - rebuilt just above

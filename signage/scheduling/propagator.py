@@ -77,13 +77,20 @@ class Propagator:
             and all(change.kind == "schedule" for change in changes)
         )
 
-    def rebuild(self, displays: set[int] | None) -> list[tuple[int, str]]:
-        """Rebuild the manifests of `displays` (None: all) now, whatever changed."""
+    def rebuild(
+        self, displays: set[int] | None, *, keep_warm: bool = True
+    ) -> list[tuple[int, str]]:
+        """Rebuild the manifests of `displays` (None: all) now, whatever changed.
+
+        `keep_warm=False` reads only those displays: for a one-off rebuild by a
+        propagator that will not see the next change."""
         with self.database.sessions() as session:
-            built = self.compute(session, displays)
+            built = self.compute(session, displays, keep_warm=keep_warm)
         return self.store(built)
 
-    def compute(self, session: Session, displays: set[int] | None) -> list[Built]:
+    def compute(
+        self, session: Session, displays: set[int] | None, *, keep_warm: bool = True
+    ) -> list[Built]:
         """Resolve manifests without writing anything.
 
         SQLite under gevent: a greenlet that yields while holding the write lock stalls
@@ -97,14 +104,17 @@ class Propagator:
             now=now,
             default_timezone=self.default_timezone,
             base_language=self.base_language,
+            displays=None if keep_warm else displays,
         )
-        self._warm = _Warm.of(snapshot, now)
+        warm = _Warm.of(snapshot, now)
+        if keep_warm:
+            self._warm = warm
         chosen = (
             snapshot.displays.values()
             if displays is None
             else [snapshot.displays[i] for i in sorted(displays) if i in snapshot.displays]
         )
-        return self._build(self._warm, chosen, now)
+        return self._build(warm, chosen, now)
 
     def _build(self, warm: _Warm, displays: Iterable[DisplaySpec], now: datetime) -> list[Built]:
         built = []
