@@ -7,11 +7,13 @@ the database, so a change written by another process (`signage import`) is found
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from signage.content.models import PlaylistItem, SlideRevision
@@ -42,9 +44,15 @@ class Propagator:
     publish: Publish = no_publish
     clock: Callable[[], datetime] = utcnow
     _warm: _Warm | None = field(default=None, init=False, repr=False)
+    # The sweeps run on a thread pool: propagation and the daily rebuild take turns.
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def run_once(self) -> list[tuple[int, str]]:
         """Handle the changes since the last run; returns the (display, version) published."""
+        with self._lock:
+            return self._run_once()
+
+    def _run_once(self) -> list[tuple[int, str]]:
         with self.database.sessions() as session:  # reading only: writers are not held up
             state = session.get(PropagatorState, STATE_NAME)
             after = state.last_change_id if state else 0
@@ -84,9 +92,10 @@ class Propagator:
 
         `keep_warm=False` reads only those displays: for a one-off rebuild by a
         propagator that will not see the next change."""
-        with self.database.sessions() as session:
-            built = self.compute(session, displays, keep_warm=keep_warm)
-        return self.store(built)
+        with self._lock:
+            with self.database.sessions() as session:
+                built = self.compute(session, displays, keep_warm=keep_warm)
+            return self.store(built)
 
     def compute(
         self, session: Session, displays: set[int] | None, *, keep_warm: bool = True
@@ -142,7 +151,19 @@ class Propagator:
         return self._build(warm, warm.reached(targets), self.clock())
 
     def store(self, built: list[Built], last_change_id: int | None = None) -> list[tuple[int, str]]:
-        """Write manifests (and how far the change log was read); publish those that changed."""
+        """Write manifests (and how far the change log was read); publish those that changed.
+
+        Another process (a kiosk's first fetch in the web process) may insert the same
+        manifest meanwhile: then the write is done once more, as updates."""
+        try:
+            published = self._store(built, last_change_id)
+        except IntegrityError:
+            published = self._store(built, last_change_id)
+        for display_id, version in published:
+            self.publish(display_id, version)
+        return published
+
+    def _store(self, built: list[Built], last_change_id: int | None) -> list[tuple[int, str]]:
         published = []
         with self.database.transaction() as session:
             ids = [b.display_id for b in built]
@@ -169,8 +190,6 @@ class Propagator:
                 state.last_change_id = max(state.last_change_id or 0, last_change_id)
                 state.updated_at = self.clock()
                 session.add(state)
-        for display_id, version in published:
-            self.publish(display_id, version)
         return published
 
 

@@ -115,3 +115,24 @@ def test_a_failing_sweep_is_recorded_as_failed_and_does_not_raise(database: Data
     assert run is not None
     assert run.ok is False
     assert "propagator_state" in (run.detail or "")
+
+
+def test_propagation_and_the_rebuild_sweep_can_start_together(
+    database: Database, world: World
+) -> None:
+    """At start-up both sweeps want every manifest at once (they run on a thread pool)."""
+    import threading
+
+    jobs = sweeps(database)
+    threads = [threading.Thread(target=job) for job in (jobs.propagate, jobs.rebuild_due)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with database.sessions() as session:
+        runs = {name: session.get(JobRun, name) for name in ("propagate", "rebuild")}
+        built = {row.display_id for row in session.scalars(select(Manifest))}
+    assert all(run is not None and run.ok for run in runs.values()), {
+        name: run.detail for name, run in runs.items() if run
+    }
+    assert built == set(world.displays.values())
