@@ -37,10 +37,16 @@ class RecordingNotifier:
 
 
 PLAYER_NAMESPACE = "/player"
+CONSOLE_NAMESPACE = "/console"
 
 
 def display_room(display_id: int) -> str:
     return f"display:{display_id}"
+
+
+def location_room(location_id: int) -> str:
+    """Console browsers of staff who may read the location."""
+    return f"location:{location_id}"
 
 
 def manifest_publisher(notifier: Notifier) -> Callable[[int, str], None]:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import IO, Any
 
 CHUNK_BYTES = 1024 * 1024
 
@@ -26,22 +28,36 @@ def original_path(media_dir: Path, sha256: str) -> Path:
     return media_dir / "originals" / sha256[:2] / sha256
 
 
+def rendition_dir(media_dir: Path, sha256: str) -> Path:
+    return media_dir / "renditions" / sha256[:2] / sha256
+
+
 def store_original(media_dir: Path, source: Path) -> tuple[str, Path]:
     """Copy `source` into the store; return its digest and stored path."""
     sha256 = sha256_of(source)
     target = original_path(media_dir, sha256)
-    if target.exists():
-        return sha256, target
+    if not target.exists():
+        write_atomically(target, lambda out: _copy(source, out))
+    return sha256, target
+
+
+def _copy(source: Path, out: IO[bytes]) -> None:
+    with source.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
+            out.write(chunk)
+
+
+def write_atomically(target: Path, write: Callable[[IO[bytes]], Any]) -> None:
+    """Write through a temporary file beside `target`, fsync it, then rename it into
+    place: readers see the whole file or none."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
     try:
-        with os.fdopen(fd, "wb") as out, source.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(CHUNK_BYTES), b""):
-                out.write(chunk)
+        with os.fdopen(fd, "wb") as out:
+            write(out)
             out.flush()
             os.fsync(out.fileno())
         Path(temporary).replace(target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return sha256, target

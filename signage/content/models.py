@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage.db import Base, utcnow
@@ -29,7 +29,11 @@ class Media(Base):
     width: Mapped[int | None]
     height: Mapped[int | None]
     duration_s: Mapped[float | None]
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    pages: Mapped[int | None]  # a PDF's page count
+    frames: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    alpha: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # processing (renditions being made) | ready | failed (see error)
+    status: Mapped[str] = mapped_column(String(16), default="processing")
     error: Mapped[str | None] = mapped_column(Text)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -40,8 +44,11 @@ class Media(Base):
 
 
 class Rendition(Base):
+    """One file made from a media original: a box and mode (`1920x1080-fit`, `thumb`,
+    `p2-1080x1920-fill` for a PDF page) in one format."""
+
     __tablename__ = "renditions"
-    __table_args__ = (UniqueConstraint("media_id", "name"),)
+    __table_args__ = (UniqueConstraint("media_id", "name", "ext"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     media_id: Mapped[int] = mapped_column(ForeignKey("media.id", ondelete="CASCADE"))
@@ -52,7 +59,7 @@ class Rendition(Base):
     height: Mapped[int | None]
     bytes: Mapped[int | None] = mapped_column(BigInteger)
     sha256: Mapped[str | None] = mapped_column(String(64))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
 
 
 class Theme(Base):
