@@ -88,6 +88,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "console.login"
     login_manager.user_loader(load_user)
     settings: Settings = app.config["SIGNAGE"]
+    import signage.console.sockets  # noqa: F401 - registers the /console namespace
+
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
@@ -116,11 +118,12 @@ def _register_blueprints(app: Flask) -> None:
     from signage.api.views import docs as api_docs_bp
     from signage.console.views import bp as console_bp
     from signage.health import bp as health_bp
+    from signage.player.assets import bp as assets_bp
     from signage.player.views import bp as player_bp
 
     csrf.exempt(api_bp)  # the API checks CSRF itself for cookie sessions (signage.policy)
     csrf.exempt(player_bp)  # kiosks authenticate with a bearer device token, not a cookie
-    for blueprint in (api_bp, api_docs_bp, console_bp, health_bp, player_bp):
+    for blueprint in (api_bp, api_docs_bp, console_bp, health_bp, player_bp, assets_bp):
         app.register_blueprint(blueprint)
 
 
@@ -192,13 +195,17 @@ def _http_error(error: HTTPException) -> tuple[Response, int]:
     messages = {
         404: "there is nothing at this address",
         405: f"{request.method} is not allowed here",
-        413: f"the request is larger than {MAX_REQUEST_BYTES // (1024 * 1024)} MB",
+        413: f"the request is larger than {_request_limit() // (1024 * 1024)} MB",
     }
     response, status = plain_error(status, code, messages.get(status, error.description or code))
     for name, value in error.get_headers():  # e.g. Allow on a 405, Retry-After on a 429
         if name.lower() != "content-type":
             response.headers[name] = value
     return response, status
+
+
+def _request_limit() -> int:
+    return int(request.max_content_length or MAX_REQUEST_BYTES)
 
 
 def _integrity_error(error: IntegrityError) -> tuple[Response, int]:

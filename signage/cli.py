@@ -229,14 +229,18 @@ def _serve(bind: str | None, banner: str = "") -> None:
 
 
 def _sweeps(settings: Any, notifier: Any) -> Any:
+    from datetime import timedelta
+
+    from signage.content.renditions import RenditionWorker
     from signage.realtime import manifest_publisher
     from signage.scheduling.jobs import Sweeps
     from signage.scheduling.propagator import Propagator
 
+    database = _database(settings)
     return Sweeps(
-        Propagator(
-            _database(settings), settings.timezone, settings.language, manifest_publisher(notifier)
-        )
+        Propagator(database, settings.timezone, settings.language, manifest_publisher(notifier)),
+        RenditionWorker(database, settings.media_dir, notifier, settings.media.workers),
+        timedelta(hours=settings.media.grace_hours),
     )
 
 
@@ -309,8 +313,12 @@ def scheduler(events: str) -> None:
         )
         notifier = RecordingNotifier()
     click.echo("running the jobs (Ctrl+C stops)", err=True)
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        schedule_sweeps(BlockingScheduler(), _sweeps(settings, notifier)).start()
+    sweeps = _sweeps(settings, notifier)
+    try:
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            schedule_sweeps(BlockingScheduler(), sweeps).start()
+    finally:
+        sweeps.renditions.close()
 
 
 def _exit_with_parent() -> None:

@@ -32,6 +32,41 @@ def _flag(value: str | None, default: bool) -> bool:
     raise ConfigError(f"expected a yes/no value, got {value!r}")
 
 
+def _whole(env: dict[str, str], name: str, default: int, low: int = 1) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.strip().isascii() or not raw.strip().isdigit() or int(raw) < low:
+        raise ConfigError(f"{name}: expected a whole number of at least {low}, got {raw!r}")
+    return int(raw)
+
+
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """Upload limits and the media sweeps' settings."""
+
+    max_image_bytes: int = 50 * MB  # images and PDFs
+    max_video_bytes: int = 200 * MB
+    grace_hours: int = 168  # unused media is collected a week after its last use
+    workers: int = 1  # rendition worker processes
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return max(self.max_image_bytes, self.max_video_bytes)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> MediaLimits:
+        return cls(
+            max_image_bytes=_whole(env, "SIGNAGE_MAX_IMAGE_MB", 50) * MB,
+            max_video_bytes=_whole(env, "SIGNAGE_MAX_VIDEO_MB", 200) * MB,
+            grace_hours=_whole(env, "SIGNAGE_MEDIA_GRACE_HOURS", 168, low=0),
+            workers=_whole(env, "SIGNAGE_MEDIA_WORKERS", 1),
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_dir: Path
@@ -44,6 +79,7 @@ class Settings:
     language: str = "da"
     bind: str = DEFAULT_BIND
     testing: bool = False
+    media: MediaLimits = field(default_factory=MediaLimits)
     extra: dict[str, object] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -80,6 +116,7 @@ class Settings:
             timezone=timezone,
             language=language,
             bind=bind,
+            media=MediaLimits.from_env(env),
         )
 
 

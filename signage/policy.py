@@ -81,6 +81,12 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("api.displays_timeline", "GET"): VIEWER,
     ("api.displays_now", "GET"): VIEWER,
     ("player.manifest", "GET"): DEVICE,
+    ("api.media_list", "GET"): VIEWER,
+    ("api.media_get", "GET"): VIEWER,
+    ("api.media_upload", "POST"): EDITOR,
+    ("api.media_delete", "DELETE"): EDITOR,
+    # Renditions are immutable and named by content hash; kiosks and previews fetch them.
+    ("assets.media", "GET"): PUBLIC,
 }
 for _name, _writer in COLLECTION_WRITERS.items():
     _reader = ADMIN if _name in ADMIN_ONLY_READS else VIEWER

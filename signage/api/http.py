@@ -20,7 +20,7 @@ MAX_LIMIT = 500
 MAX_ID = 2**53  # the largest id a client may name (matches signage.schemas.Id)
 # ASCII digits only, and few of them: str.isdigit() also accepts "²", which int() refuses,
 # and int() refuses more than 4300 digits; either would be a 500.
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,20}")
+WHOLE_NUMBER = re.compile(r"[0-9]{1,20}")
 
 
 class BadRequest(SignageError):
@@ -93,7 +93,7 @@ def int_arg(
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    if not _WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
+    if not WHOLE_NUMBER.fullmatch(raw) or not low <= int(raw) <= high:
         raise BadRequest(f"query parameter {name!r} must be a whole number from {low} to {high}")
     return int(raw)
 
@@ -116,7 +116,7 @@ def decode_cursor(cursor: str) -> int:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         text = ""
     kind, _, value = text.partition(":")
-    if kind != "id" or not _WHOLE_NUMBER.fullmatch(value) or int(value) > MAX_ID:
+    if kind != "id" or not WHOLE_NUMBER.fullmatch(value) or int(value) > MAX_ID:
         raise BadRequest("the cursor is not one this server gave out; start without it")
     return int(value)
 

@@ -159,6 +159,37 @@ RESOURCES: dict[str, dict[str, Any]] = {
         location_id=nullable(INT),
         details=OBJ,
     ),
+    "Media": shape(
+        id=INT,
+        location_id=INT,
+        sha256=STR,
+        filename=STR,
+        mime=STR,
+        kind={"enum": ["image", "pdf", "video"]},
+        bytes=INT,
+        width=nullable(INT),
+        height=nullable(INT),
+        duration_s=nullable({"type": "number"}),
+        pages=nullable(INT),
+        animated=BOOL,
+        status={"enum": ["processing", "ready", "failed"]},
+        error=nullable(STR),
+        thumbnail=nullable(STR),
+        slide_ids=array(INT),
+        renditions=array(
+            shape(
+                name=STR,
+                ext=STR,
+                mime=STR,
+                width=nullable(INT),
+                height=nullable(INT),
+                bytes=nullable(INT),
+                status={"enum": ["pending", "ready", "failed"]},
+                url=STR,
+            )
+        ),
+        created_at=TIME,
+    ),
     "Brand": shape(name=STR, logo_media_id=nullable(INT), palette=OBJ, font=STR),
     "Error": shape(error=shape(code=STR, message=STR)),
     "Segment": shape(
@@ -293,6 +324,7 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
         if action != "submit":
             operation["requestBody"] = review
         paths[f"/api/v1/slides/{{item_id}}/{action}"] = {"parameters": ID_PARAM, "post": operation}
+    paths.update(_media_paths())
     paths["/api/v1/displays/{item_id}/token"] = {
         "parameters": ID_PARAM,
         "post": {
@@ -415,4 +447,62 @@ def build_openapi() -> dict[str, Any]:
         },
         "security": [{"bearer": []}, {"session": []}],
         "paths": paths,
+    }
+
+
+def _media_paths() -> dict[str, Any]:
+    upload = {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "location_id": INT,
+                    },
+                    "required": ["file", "location_id"],
+                }
+            }
+        },
+    }
+    refused = {
+        "409": answer("In use by slides (details.slides names them)", ref("Error")),
+        "413": answer("Larger than the limit for its type", ref("Error")),
+        "415": answer("Not an accepted type, or refused on inspection", ref("Error")),
+    }
+    return {
+        "/api/v1/media": {
+            "get": {
+                "summary": "List media",
+                "operationId": "media_list",
+                "parameters": [*PAGE_PARAMS, {"name": "location_id", "in": "query", "schema": INT}],
+                "responses": {"200": answer("A page", page_of("Media")), **ERRORS},
+            },
+            "post": {
+                "summary": "Upload a file: JPEG, PNG, WebP, GIF, AVIF, HEIC, PDF, MP4 or WebM; "
+                "a PDF also gives one draft slide per page",
+                "operationId": "media_upload",
+                "requestBody": upload,
+                "responses": {
+                    "201": answer("Stored; renditions are being made", ref("Media")),
+                    "200": answer("The same file was already here", ref("Media")),
+                    **ERRORS,
+                    **refused,
+                },
+            },
+        },
+        "/api/v1/media/{item_id}": {
+            "parameters": ID_PARAM,
+            "get": {
+                "summary": "One media with its renditions and their state",
+                "operationId": "media_get",
+                "responses": {"200": answer("Found", ref("Media")), **ERRORS},
+            },
+            "delete": {
+                "summary": "Delete media no slide uses",
+                "operationId": "media_delete",
+                "responses": {"204": answer("Deleted"), **ERRORS, **refused},
+            },
+        },
     }

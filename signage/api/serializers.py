@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
 from signage.accounts.models import AuditEvent, Grant, User
-from signage.content.models import Playlist, Slide, SlideRevision, Theme
+from signage.content.models import Media, Playlist, Rendition, Slide, SlideRevision, Theme
 from signage.scheduling.models import Schedule
 from signage.scheduling.services import target_of
 from signage.screens.models import Display, Group, Location
@@ -181,4 +184,51 @@ def audit_event(obj: AuditEvent) -> dict[str, Any]:
         "entity_id": obj.entity_id,
         "location_id": obj.location_id,
         "details": obj.details,
+    }
+
+
+def rendition_url(sha256: str, rendition: Rendition) -> str:
+    return f"/media/{sha256}/{rendition.name}.{rendition.ext}"
+
+
+def slides_using(obj: Media) -> list[int]:
+    session = object_session(obj)
+    assert session is not None  # noqa: S101 - serialised straight from a query
+    query = select(SlideRevision.slide_id).where(SlideRevision.media_id == obj.id).distinct()
+    return sorted(session.scalars(query))
+
+
+def media(obj: Media) -> dict[str, Any]:
+    thumbs = [r for r in obj.renditions if r.name in ("thumb", "p1-thumb") and r.status == "ready"]
+    return {
+        "id": obj.id,
+        "location_id": obj.location_id,
+        "sha256": obj.sha256,
+        "filename": obj.filename,
+        "mime": obj.mime,
+        "kind": obj.kind,
+        "bytes": obj.bytes,
+        "width": obj.width,
+        "height": obj.height,
+        "duration_s": obj.duration_s,
+        "pages": obj.pages,
+        "animated": obj.frames > 1,
+        "status": obj.status,
+        "error": obj.error,
+        "thumbnail": rendition_url(obj.sha256, thumbs[0]) if thumbs else None,
+        "slide_ids": slides_using(obj),
+        "renditions": [
+            {
+                "name": r.name,
+                "ext": r.ext,
+                "mime": r.mime,
+                "width": r.width,
+                "height": r.height,
+                "bytes": r.bytes,
+                "status": r.status,
+                "url": rendition_url(obj.sha256, r),
+            }
+            for r in obj.renditions
+        ],
+        "created_at": iso(obj.created_at),
     }

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -14,8 +16,21 @@ from signage.accounts.schemas import BrandPatch
 from signage.accounts.services import get_brand, update_brand
 from signage.api import serializers
 from signage.api.collections import COLLECTIONS, Collection
-from signage.api.http import BadRequest, instant_arg, int_arg, json_body, page, page_args, parse
+from signage.api.http import (
+    MAX_ID,
+    WHOLE_NUMBER,
+    BadRequest,
+    instant_arg,
+    int_arg,
+    json_body,
+    page,
+    page_args,
+    parse,
+)
 from signage.api.openapi import build_openapi
+from signage.config import MB
+from signage.content.media import MediaService, MediaTooLarge
+from signage.content.models import Media
 from signage.content.schemas import ReviewIn
 from signage.content.services import SlideService
 from signage.core.model import DEFAULT_REGION
@@ -28,6 +43,7 @@ from signage.web import current_principal, db_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 REGION = re.compile(r"[a-z][a-z0-9_-]{0,39}")
+UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # multipart headers and the other form fields
 
 
 def principal() -> Any:
@@ -128,6 +144,73 @@ def slides_approve(item_id: int) -> Response:
 @bp.post("/slides/<int:item_id>/reject")
 def slides_reject(item_id: int) -> Response:
     return _moderate("reject", item_id)
+
+
+# -- media ------------------------------------------------------------------------------
+_media = MediaService()
+
+
+@bp.get("/media")
+def media_list() -> Response:
+    limit, after = page_args()
+    query = _media.readable_query(principal()).where(Media.id > after)
+    location_id = int_arg("location_id")
+    if location_id is not None:
+        query = query.where(Media.location_id == location_id)
+    rows = list(db_session().scalars(query.order_by(Media.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return page([serializers.media(row) for row in rows], rows[-1].id if more else None)
+
+
+@bp.get("/media/<int:item_id>")
+def media_get(item_id: int) -> Response:
+    return jsonify(serializers.media(_media.get(db_session(), principal(), item_id)))
+
+
+@bp.post("/media")
+def media_upload() -> tuple[Response, int]:
+    settings = current_app.config["SIGNAGE"]
+    limits = settings.media
+    request.max_content_length = limits.max_upload_bytes + UPLOAD_OVERHEAD_BYTES
+    if (request.content_length or 0) > request.max_content_length:
+        raise MediaTooLarge(f"an upload may be at most {limits.max_upload_bytes // MB} MB")
+    upload = request.files.get("file")
+    if upload is None:
+        raise BadRequest("send the file as multipart/form-data in the field 'file'")
+    location_id = form_int("location_id")
+    session = db_session()
+    incoming = settings.media_dir / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=incoming, prefix="upload-") as received:
+        upload.save(received)
+        received.flush()
+        result = _media.upload(
+            session,
+            principal(),
+            limits,
+            settings.media_dir,
+            Path(received.name),
+            upload.filename or "upload",
+            location_id,
+        )
+    session.commit()
+    return jsonify(serializers.media(result.media)), 201 if result.created else 200
+
+
+@bp.delete("/media/<int:item_id>")
+def media_delete(item_id: int) -> tuple[str, int]:
+    session = db_session()
+    _media.delete(session, principal(), _media.get(session, principal(), item_id))
+    session.commit()
+    return "", 204
+
+
+def form_int(name: str) -> int:
+    raw = request.form.get(name, "")
+    if not WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_ID:
+        raise BadRequest(f"form field {name!r} must be the id of a location, such as 1")
+    return int(raw)
 
 
 # -- displays ---------------------------------------------------------------------------

@@ -6,13 +6,14 @@ upload probe and the rendition pool), never in the web process.
 
 from __future__ import annotations
 
+import functools
 import io
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from PIL import Image, ImageCms, ImageOps, ImageSequence
 
@@ -207,12 +208,12 @@ def render_still(image: Image.Image, targets: list[Target], out_dir: Path) -> li
         picture = cropped(version, target)
         for ext in target.formats:
             path = out_dir / f"{target.name}.{ext}"
-            write_atomically(path, lambda handle, p=picture, e=ext: save(p, handle, e))
+            write_atomically(path, functools.partial(save, picture, ext=ext))
             made.append(Made(target.name, ext, *picture.size, path))
     return made
 
 
-def save(image: Image.Image, handle: Any, ext: str, **extra: Any) -> None:
+def save(image: Image.Image, handle: IO[bytes], ext: str, **extra: Any) -> None:
     options: dict[str, Any] = {}
     if ext == "jpg":
         options = {"quality": JPEG_QUALITY}

@@ -37,6 +37,8 @@ class Media(Base):
     error: Mapped[str | None] = mapped_column(Text)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set by the collection sweep when it first finds no slide using the media.
+    unused_since: Mapped[datetime | None]
 
     renditions: Mapped[list[Rendition]] = relationship(
         cascade="all, delete-orphan", order_by="Rendition.id"

@@ -23,8 +23,12 @@ MAX_PDF_PAGES = 50
 VIDEO_CODECS = frozenset({"h264", "hevc", "vp8", "vp9", "av1"})
 # PDF features that can act on their own; the page images we show never carry them, but a
 # file that contains them is not something staff meant to put on a screen.
-PDF_ACTIVE = ((b"/JavaScript", "JavaScript"), (b"/EmbeddedFile", "embedded files"))
-PDF_ACTIVE += ((b"/Launch", "launch actions"), (b"/RichMedia", "rich media"))
+PDF_ACTIVE: tuple[tuple[bytes, str], ...] = (
+    (b"/JavaScript", "JavaScript"),
+    (b"/EmbeddedFile", "embedded files"),
+    (b"/Launch", "launch actions"),
+    (b"/RichMedia", "rich media"),
+)
 
 
 class MediaRejected(ValueError):
@@ -60,7 +64,9 @@ def probe(path: Path, filetype: filetypes.FileType) -> Probed:
     try:
         answer = json.loads(done.stdout.strip().splitlines()[-1])
     except (IndexError, ValueError):
-        answer = {"error": f"the {filetype.label} file could not be read (it is damaged or too complex)"}
+        answer = {
+            "error": f"the {filetype.label} file could not be read (it is damaged or too complex)"
+        }
     if "error" in answer:
         raise MediaRejected(answer["error"])
     return Probed(**answer)

@@ -88,7 +88,9 @@ def wanted(media: Media, sizes: list[tuple[int, int]], modes: set[str]) -> list[
         ext = BY_MIME[media.mime].ext
         return [("original", ext), *((thumb_name(), e) for e in ("webp", "jpg"))]
     formats = formats_of(media)
-    pages: list[int | None] = list(range(1, (media.pages or 0) + 1)) if media.kind == "pdf" else [None]
+    pages: list[int | None] = (
+        list(range(1, (media.pages or 0) + 1)) if media.kind == "pdf" else [None]
+    )
     names = [
         name
         for page in pages
@@ -100,9 +102,11 @@ def wanted(media: Media, sizes: list[tuple[int, int]], modes: set[str]) -> list[
     return [(name, ext) for name in names for ext in formats]
 
 
-def plan(session: Session, media_ids: Iterable[int] | None = None) -> int:
-    """Insert a pending row for every rendition that is wanted and missing; the worker
-    makes them. Returns how many were added."""
+def plan(
+    session: Session, media_ids: Iterable[int] | None = None, also: set[str] | None = None
+) -> int:
+    """Insert a pending row for every rendition that is wanted and missing (`also`: modes
+    a slide not yet stored will use); the worker makes them. Returns how many were added."""
     ids = None if media_ids is None else list(media_ids)
     query = select(Media).where(Media.status != "failed")
     if ids is not None:
@@ -113,12 +117,12 @@ def plan(session: Session, media_ids: Iterable[int] | None = None) -> int:
     added = 0
     for media in session.scalars(query):
         have = {(r.name, r.ext) for r in media.renditions}
-        for name, ext in wanted(media, sizes, modes[media.id]):
-            if (name, ext) not in have:
-                media.renditions.append(Rendition(name=name, ext=ext, mime=MIMES[ext]))
-                added += 1
-        if added and media.status == "ready":
+        wanted_modes = modes[media.id] | (also or set())
+        missing = [w for w in wanted(media, sizes, wanted_modes) if w not in have]
+        media.renditions.extend(Rendition(name=n, ext=e, mime=MIMES[e]) for n, e in missing)
+        if missing and media.status == "ready":
             media.status = "processing"
+        added += len(missing)
     return added
 
 
@@ -139,7 +143,9 @@ def run_job(job: Job) -> list[dict[str, Any]]:
     """Make the job's renditions (files that already exist are kept); describe each file."""
     job.out_dir.mkdir(parents=True, exist_ok=True)
     missing = [
-        t for t in job.targets if not all((job.out_dir / f"{t.name}.{e}").exists() for e in t.formats)
+        t
+        for t in job.targets
+        if not all((job.out_dir / f"{t.name}.{e}").exists() for e in t.formats)
     ]
     if missing:
         _make(job, missing)
@@ -173,7 +179,9 @@ def _pdf_page(path: Path, page_number: int, targets: list[imaging.Target]) -> An
         page = document[page_number - 1]
         width, height = page.get_size()
         scale = max(
-            max(t.width / width, t.height / height) if t.mode == "fill" else min(t.width / width, t.height / height)
+            max(t.width / width, t.height / height)
+            if t.mode == "fill"
+            else min(t.width / width, t.height / height)
             for t in targets
         )
         scale = min(scale, (PDF_MAX_RENDER_PIXELS / (width * height)) ** 0.5)
@@ -226,6 +234,13 @@ def _init_worker() -> None:
     imaging.register_openers()
 
 
+def new_pool(processes: int) -> Pool:
+    """Worker processes are spawned, never forked from a process holding connections,
+    threads or a gevent hub."""
+    context = multiprocessing.get_context("spawn")
+    return context.Pool(processes, initializer=_init_worker, maxtasksperchild=50)
+
+
 # -- the sweep that feeds the pool -------------------------------------------------------
 class RenditionWorker:
     """Makes pending renditions in a pool of worker processes (spawned: never forked
@@ -238,16 +253,25 @@ class RenditionWorker:
         notifier: Notifier | None = None,
         processes: int = 1,
         timeout_s: float = JOB_TIMEOUT_S,
+        pool: Pool | None = None,
     ) -> None:
         self.database, self.media_dir, self.notifier = database, media_dir, notifier
         self.processes, self.timeout_s = processes, timeout_s
-        self._pool: Pool | None = None
+        self._pool = pool
+        self._boxes: list[tuple[int, int]] | None = None
+
+    def plan_for_new_screens(self, session: Session) -> int:
+        """Plan for every media when the set of screen sizes has changed (and at start)."""
+        sizes = boxes(session)
+        if sizes == self._boxes:
+            return 0
+        self._boxes = sizes
+        return plan(session)
 
     @property
     def pool(self) -> Pool:
         if self._pool is None:
-            context = multiprocessing.get_context("spawn")
-            self._pool = context.Pool(self.processes, initializer=_init_worker, maxtasksperchild=50)
+            self._pool = new_pool(self.processes)
         return self._pool
 
     def close(self) -> None:

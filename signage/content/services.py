@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from signage import audit
 from signage.accounts.permissions import Principal, Role
+from signage.content import renditions
 from signage.content.models import Media, Playlist, PlaylistItem, Slide, SlideRevision, Theme
 from signage.content.templates import PICTOGRAMS, TEMPLATES, check_fields
 from signage.core.recurrence import RecurrenceError, validate_span
@@ -77,6 +78,8 @@ class SlideService(CrudService[Slide]):
             base.update({name: getattr(previous, name) for name in REVISION_FIELDS})
         base.update(changes)
         self._check_content(session, principal, base)
+        if base["media_id"] is not None:  # a slide that fills the screen needs fill renditions
+            renditions.plan(session, [base["media_id"]], {renditions.mode_of(base["fields"])})
         return SlideRevision(
             number=(previous.number + 1) if previous else 1,
             status="draft",
@@ -97,6 +100,8 @@ class SlideService(CrudService[Slide]):
             media = session.get(Media, content["media_id"])
             if media is None or not principal.can_read(media.location_id):
                 problems.append(f"unknown media id {content['media_id']}")
+            else:
+                problems += media_problems(kind, media, content["fields"] or {})
         if problems:
             raise ValidationFailed("; ".join(problems), details=problems)
 
@@ -149,6 +154,18 @@ class SlideService(CrudService[Slide]):
             slide.location_id,
             {"revision": revision.number},
         )
+
+
+def media_problems(kind: str, media: Media, fields: dict[str, Any]) -> list[str]:
+    """Does the media suit the template: a picture for pictures, a video for video, a PDF
+    with that page for a PDF page?"""
+    wanted = {"video": "video", "pdf_page": "pdf"}.get(kind, "image")
+    if media.kind != wanted:
+        return [f"template {kind!r} needs a {wanted} media, not a {media.kind}"]
+    page = str(fields.get("page"))
+    if kind == "pdf_page" and page.isdigit() and int(page) > (media.pages or 0):
+        return [f"the PDF has {media.pages} pages; there is no page {page}"]
+    return []
 
 
 def _latest_in(slide: Slide, statuses: set[str], verb: str) -> SlideRevision:

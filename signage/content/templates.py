@@ -25,12 +25,14 @@ class Template:
 
 
 TEMPLATES: dict[str, Template] = {
-    "image": Template(required=(), optional=("caption",), needs_media=True),
+    "image": Template(required=(), optional=("caption", "fit"), needs_media=True),
     "video": Template(required=(), optional=("caption",), needs_media=True),
-    "pdf_page": Template(required=(), optional=("caption",), needs_media=True),
+    "pdf_page": Template(required=("page",), optional=("caption", "fit"), needs_media=True),
     "webpage": Template(required=("url",), optional=("refresh_s",), url_fields=("url",)),
     "text": Template(required=("heading",), optional=("body", "footer")),
-    "image_text": Template(required=("heading",), optional=("body", "footer"), needs_media=True),
+    "image_text": Template(
+        required=("heading",), optional=("body", "footer", "fit"), needs_media=True
+    ),
     "news": Template(required=("heading",), optional=("body", "source", "date")),
     "calendar": Template(required=("heading",), optional=("events", "footer")),
     "qr": Template(required=("heading", "url"), optional=("body",), url_fields=("url",)),
@@ -38,7 +40,12 @@ TEMPLATES: dict[str, Template] = {
 }
 KINDS = tuple(TEMPLATES)
 # Fields that are addresses or numbers, not prose: they have no language variants.
-UNTRANSLATED = frozenset({"url", "refresh_s", "date"})
+UNTRANSLATED = frozenset({"url", "refresh_s", "date", "fit", "page"})
+# Fields with a fixed set of values: how a picture meets the screen, a PDF's page number.
+CHOICES: dict[str, frozenset[str]] = {
+    "fit": frozenset({"fit", "fill"}),
+    "page": frozenset(str(n) for n in range(1, 1000)),
+}
 
 # The bundled pictogram set (names from the icon package the player loads).
 PICTOGRAMS = frozenset(
@@ -89,15 +96,9 @@ def check_fields(
         if not str(fields.get(name, "")).strip():
             problems.append(f"template {kind!r} needs the field {name!r}")
     for name, value in fields.items():
-        if name not in template.fields:
-            allowed = ", ".join(template.fields) or "none"
-            problems.append(f"template {kind!r} has no field {name!r} (fields: {allowed})")
-        elif not isinstance(value, str):
-            problems.append(f"field {name!r} must be text")
-        elif len(value) > MAX_FIELD_CHARS:
-            problems.append(f"field {name!r} is longer than {MAX_FIELD_CHARS} characters")
-        elif name in template.url_fields and not is_web_address(value):
-            problems.append(f"field {name!r} must be an https:// or http:// address")
+        problem = _field_problem(kind, template, name, value)
+        if problem:
+            problems.append(problem)
     for language, variant in variants.items():
         for name, value in variant.items():
             if name not in template.fields or name in UNTRANSLATED:
@@ -113,3 +114,24 @@ def check_fields(
 def is_web_address(value: str) -> bool:
     parts = urlsplit(value)
     return parts.scheme in {"http", "https"} and bool(parts.netloc)
+
+
+def _field_problem(kind: str, template: Template, name: str, value: Any) -> str | None:
+    if name not in template.fields:
+        allowed = ", ".join(template.fields) or "none"
+        return f"template {kind!r} has no field {name!r} (fields: {allowed})"
+    if not isinstance(value, str):
+        return f"field {name!r} must be text"
+    if len(value) > MAX_FIELD_CHARS:
+        return f"field {name!r} is longer than {MAX_FIELD_CHARS} characters"
+    if name in template.url_fields and not is_web_address(value):
+        return f"field {name!r} must be an https:// or http:// address"
+    if name in CHOICES and value not in CHOICES[name]:
+        return _choice_problem(name)
+    return None
+
+
+def _choice_problem(name: str) -> str:
+    if name == "page":
+        return "field 'page' must be a page number such as '1'"
+    return f"field {name!r} must be one of: {', '.join(sorted(CHOICES[name]))}"

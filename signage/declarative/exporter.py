@@ -12,17 +12,11 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from signage.content.filetypes import BY_MIME
 from signage.content.media_store import original_path
 from signage.content.models import Media, Playlist, Slide, SlideRevision
 from signage.scheduling.models import Schedule
 from signage.screens.models import Display, Group, Location
-
-MIME_EXTENSIONS = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/webp": ".webp",
-    "image/gif": ".gif",
-}
 
 
 @dataclass
@@ -196,7 +190,7 @@ class Exporter:
             return None
         media = self.session.get(Media, media_id)
         assert media is not None  # noqa: S101 - the foreign key guarantees it
-        name = f"media/{media.sha256}{MIME_EXTENSIONS.get(media.mime, '')}"
+        name = f"media/{media.sha256}.{BY_MIME[media.mime].ext}"
         target = self.root / name
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)

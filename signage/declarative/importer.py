@@ -11,7 +11,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
 from sqlalchemy import select
@@ -20,8 +19,9 @@ from sqlalchemy.orm import Session
 from signage.accounts.permissions import Principal
 from signage.accounts.services import system_principal
 from signage.api.http import describe
-from signage.content.media_store import store_original
-from signage.content.models import Media, Playlist, Slide
+from signage.config import MediaLimits
+from signage.content.media import register_file
+from signage.content.models import Playlist, Slide
 from signage.content.schemas import PlaylistIn, SlideIn
 from signage.content.services import PlaylistService, SlideService, mark_approved
 from signage.crud import CHANGED, CrudService
@@ -338,30 +338,12 @@ class Importer:
         if not path.is_relative_to(self.root) or not path.is_file():
             raise node.problem(f"media file {relative!r} is not a file inside the imported folder")
         try:
-            with Image.open(path) as image:
-                image.verify()
-                width, height, mime = image.width, image.height, image.get_format_mimetype()
-        except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-            raise node.problem(
-                f"media file {relative!r} is not an image this server reads"
-            ) from exc
-        sha256, stored = store_original(self.media_dir, path)
-        media = self.session.scalar(
-            select(Media).where(Media.location_id == location.id, Media.sha256 == sha256)
-        )
-        if media is None:
-            media = Media(
-                location_id=location.id,
-                sha256=sha256,
-                filename=path.name,
-                mime=mime or "application/octet-stream",
-                kind="image",
-                bytes=stored.stat().st_size,
-                width=width,
-                height=height,
+            media, created = register_file(
+                self.session, self.media_dir, MediaLimits(), path, path.name, location.id
             )
-            self.session.add(media)
-            self.session.flush()
+        except SignageError as exc:
+            raise node.problem(f"media file {relative!r}: {exc.message}") from exc
+        if created:
             self.report.count(self.report.created, "media")
         return media.id
 

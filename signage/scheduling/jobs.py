@@ -15,6 +15,8 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import select, update
 
 from signage.alerts.models import Alert
+from signage.content import renditions
+from signage.content.media import collect_unused
 from signage.db import Database, utcnow
 from signage.scheduling.models import JobRun, Manifest
 from signage.scheduling.propagator import Propagator
@@ -29,6 +31,8 @@ REBUILD_SWEEP_EVERY_S = 300
 ALERT_SWEEP_EVERY_S = 5
 OFFLINE_SWEEP_EVERY_S = 30
 OFFLINE_AFTER = timedelta(seconds=90)  # three missed heartbeats
+RENDITION_SWEEP_EVERY_S = 2
+MEDIA_COLLECT_EVERY_S = 3600
 
 
 @dataclass
@@ -36,6 +40,8 @@ class Sweeps:
     """The periodic jobs, around the one propagator that builds and publishes manifests."""
 
     propagator: Propagator
+    renditions: renditions.RenditionWorker | None = None
+    media_grace: timedelta = timedelta(hours=168)
 
     @property
     def database(self) -> Database:
@@ -91,6 +97,33 @@ class Sweeps:
 
         self._record("mark_offline", run)
 
+    def make_renditions(self) -> None:
+        """Plan what new screen sizes need, then make pending renditions in the pool."""
+        worker = self.renditions
+        if worker is None:
+            return
+
+        def run() -> str:
+            with self.database.transaction() as session:
+                planned = worker.plan_for_new_screens(session)
+            return f"{planned} planned, {worker.run_once()} made"
+
+        self._record("renditions", run)
+
+    def collect_media(self) -> None:
+        worker = self.renditions
+        if worker is None:
+            return
+
+        def run() -> str:
+            with self.database.transaction() as session:
+                forgotten, removed = collect_unused(
+                    session, worker.media_dir, self.clock(), self.media_grace
+                )
+            return f"{forgotten} media forgotten, {removed} originals removed"
+
+        self._record("collect_media", run)
+
     def _record(self, name: str, run: Callable[[], str]) -> None:
         ok, detail = True, ""
         try:
@@ -110,6 +143,8 @@ def schedule_sweeps(scheduler: BaseScheduler, sweeps: Sweeps) -> BaseScheduler:
         (sweeps.rebuild_due, REBUILD_SWEEP_EVERY_S),
         (sweeps.expire_alerts, ALERT_SWEEP_EVERY_S),
         (sweeps.mark_offline, OFFLINE_SWEEP_EVERY_S),
+        (sweeps.make_renditions, RENDITION_SWEEP_EVERY_S),
+        (sweeps.collect_media, MEDIA_COLLECT_EVERY_S),
     ]
     for job, seconds in jobs:
         scheduler.add_job(
