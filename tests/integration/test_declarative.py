@@ -551,7 +551,7 @@ BAD_INPUTS = [
         "playlists/zz.yaml",
         BAD_PLAYLIST_HEAD + "  - {key: zz.a, title: A, template: image, media: media/notes.jpg}\n",
         5,
-        "media file 'media/notes.jpg' is not an image",
+        "media file 'media/notes.jpg': the file is not a type we accept",
         id="media-not-an-image",
     ),
     pytest.param(

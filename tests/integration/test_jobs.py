@@ -28,7 +28,14 @@ def test_sweeps_are_scheduled_with_a_grace_time_and_coalescing() -> None:
 
     scheduler = schedule_sweeps(BackgroundScheduler(), sweeps(Database("sqlite://")))
     jobs = scheduler.get_jobs()
-    assert {job.id for job in jobs} == {"propagate", "rebuild_due", "expire_alerts", "mark_offline"}
+    assert {job.id for job in jobs} == {
+        "propagate",
+        "rebuild_due",
+        "expire_alerts",
+        "mark_offline",
+        "make_renditions",
+        "collect_media",
+    }
     for job in jobs:
         assert job.misfire_grace_time >= 60
         assert job.coalesce is True
