@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bench.world import Municipality, build
-from signage.core.model import DisplaySpec, ScheduleSpec, Target, TargetKind
+from signage.core.model import DisplaySpec, ScheduleSpec, Segment, Target, TargetKind
 from signage.core.timeline import Resolver, reaches
 from signage.scheduling.manifests import ManifestWriter
 
@@ -33,13 +33,18 @@ BRAND = {"name": "Bench Kommune"}
 
 
 class NaiveResolver(Resolver):
-    """Every schedule checked for every display, and no caches shared between displays."""
+    """Every schedule checked for every display, and no loops or answers shared between
+    displays."""
 
     def reaching(self, display: DisplaySpec) -> list[ScheduleSpec]:
         return [s for s in self.content.schedules if reaches(display, s.target)]
 
     def loop(self, display: Any, picks: Any, items: Any) -> Any:
         return self._build_loop(display, picks, items)
+
+    def timeline(self, display: DisplaySpec, *args: Any, **kwargs: Any) -> list[Segment]:
+        self._answers = {}  # each display works its answers out for itself
+        return super().timeline(display, *args, **kwargs)
 
 
 def payloads(world: Municipality) -> dict[int, dict[str, Any]]:

@@ -52,12 +52,14 @@ def selected_dates(
 ) -> Iterator[date]:
     """The dates in [first, last] that the recurrence selects, in order."""
     starts, ends = recurrence.starts, recurrence.ends
-    dtstart = starts.date() if isinstance(starts, datetime) else starts or DEFAULT_DTSTART
-    by_rule = _rule_dates(recurrence.rrule, dtstart, first, last) if recurrence.rrule else None
-    skipped = holidays.get(recurrence.holidays, frozenset()) if recurrence.holidays else frozenset()
     # Dates filter dates; date-times clip the intervals instead (see `occurrences`).
     low = starts if _is_date(starts) else None
     high = ends if _is_date(ends) else None
+    if (low is not None and low > last) or (high is not None and high <= first):
+        return  # no date of the range passes: the rule need not be expanded
+    dtstart = starts.date() if isinstance(starts, datetime) else starts or DEFAULT_DTSTART
+    by_rule = _rule_dates(recurrence.rrule, dtstart, first, last) if recurrence.rrule else None
+    skipped = holidays.get(recurrence.holidays, frozenset()) if recurrence.holidays else frozenset()
     day = first
     while day <= last:
         if (

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from itertools import cycle, pairwise
-from operator import is_
+from operator import add
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -40,10 +40,16 @@ from signage.core.model import (
     TargetKind,
     Tier,
 )
-from signage.core.occurrences import ONE_DAY, Interval, covers, local_instant, merge, occurrences
+from signage.core.occurrences import ONE_DAY, Interval, local_instant, merge, occurrences
 from signage.core.occurrences import to_instant as local_to_instant
 
 Pick = tuple[int, int]  # (playlist id, weight)
+Answer = tuple[Tier | None, bool, Loop]  # (tier, blank, loop) of the content at an instant
+# What of a schedule an answer depends on: (tier rank, playlist, weight, fallback level).
+Part = tuple[int, int, int, int]
+CAMPAIGN, NORMAL, FALLBACK, OTHER = range(4)
+_RANKS = {Tier.CAMPAIGN: CAMPAIGN, Tier.NORMAL: NORMAL, Tier.FALLBACK: FALLBACK}
+UNPOWERED: Answer = (None, True, EMPTY_LOOP)  # outside power windows the screen is blank
 
 
 def reaches(display: DisplaySpec, target: Target) -> bool:
@@ -79,15 +85,17 @@ def smooth_weighted_round_robin(weights: list[Pick], picks: int) -> list[int]:
     With integer weights the sequence repeats every W = sum(weights) picks (every
     counter is back to zero), so one period is computed and repeated.
     """
-    current = dict.fromkeys((pid for pid, _ in weights), 0)
-    total = sum(weight for _, weight in weights)
+    ordered = sorted(weights)  # by playlist id: the first of equal counters wins a tie
+    ids = [pid for pid, _ in ordered]
+    steps = [weight for _, weight in ordered]
+    total = sum(steps)
+    current = [0] * len(ordered)
     period: list[int] = []
     for _ in range(min(total, picks)):
-        for pid, weight in weights:
-            current[pid] += weight
-        chosen = max(current, key=lambda pid: (current[pid], -pid))
+        current = list(map(add, current, steps))
+        chosen = current.index(max(current))
         current[chosen] -= total
-        period.append(chosen)
+        period.append(ids[chosen])
     repeats, rest = divmod(picks, total)
     return period * repeats + period[:rest]
 
@@ -167,11 +175,13 @@ class Resolver:
         # Every distinct (slide, duration, languages) expansion, by id; loops hold ids.
         self.chunks: list[tuple[Entry, ...]] = []
         self._chunk_ids: dict[tuple[object, ...], int] = {}
+        self._shown_languages: dict[tuple[tuple[str, ...], frozenset[str]], tuple[str, ...]] = {}
         self._expanded_playlists: dict[tuple[object, ...], tuple[list[int], frozenset[int]]] = {}
-        self._orders: dict[tuple[object, ...], list[int]] = {}
-        self._answers: dict[
-            tuple[object, ...], tuple[tuple[ScheduleSpec, ...], tuple[Tier | None, bool, Loop]]
-        ] = {}
+        self._periods: dict[tuple[int, ...], list[int]] = {}
+        # Answers by what they depend on (see `_DisplayView._answer`), shared by all displays
+        # and kept across `with_schedule`: a schedule's dates and target do not enter them.
+        self._answers: dict[tuple[object, ...], Answer] = {}
+        self._validity: dict[str, list[datetime]] = {}
         self._candidates: dict[tuple[object, ...], Candidates] = {}
         self._positions: dict[int, int] | None = None
         self._reaching: dict[int, tuple[DisplaySpec, list[ScheduleSpec]]] = {}
@@ -294,13 +304,14 @@ class Resolver:
 
     def _order(self, weights: tuple[int, ...], count: int) -> list[int]:
         """Positions (into the picks, sorted by playlist id) of `count` picks. The order
-        depends only on the weights, so loops of different playlists share it."""
-        key = (weights, count)
-        found = self._orders.get(key)
-        if found is None:
+        depends only on the weights and repeats every W picks, so one period is worked out
+        per weight vector and loops of different playlists share it."""
+        period = self._periods.get(weights)
+        if period is None:
             positions = [(index, weight) for index, weight in enumerate(weights)]
-            found = self._orders[key] = smooth_weighted_round_robin(positions, count)
-        return found
+            period = self._periods[weights] = smooth_weighted_round_robin(positions, sum(weights))
+        repeats, rest = divmod(count, len(period))
+        return period * repeats + period[:rest] if rest else period * repeats
 
     def _expanded(
         self, display: DisplaySpec, pid: int, playable: Playable
@@ -316,15 +327,17 @@ class Resolver:
         return found
 
     def _chunk(self, display: DisplaySpec, slide: SlideSpec, duration: int) -> int:
-        """The id of a slide's entries in the display's languages (one chunk a pick)."""
-        key = (display.languages, slide.id, duration)
+        """The id of a slide's entries in the display's languages (one chunk a pick);
+        displays whose languages show the slide alike share it."""
+        shown = self._shown_languages.get((display.languages, slide.languages))
+        if shown is None:
+            shown = tuple(self.languages_of(display, slide))
+            self._shown_languages[display.languages, slide.languages] = shown
+        key = (slide.id, duration, shown)
         found = self._chunk_ids.get(key)
         if found is None:
             self.chunks.append(
-                tuple(
-                    Entry(slide.id, slide.revision, duration, language)
-                    for language in self.languages_of(display, slide)
-                )
+                tuple(Entry(slide.id, slide.revision, duration, language) for language in shown)
             )
             found = self._chunk_ids[key] = len(self.chunks) - 1
         return found
@@ -333,6 +346,20 @@ class Resolver:
         base = self.content.base_language
         shown = [lang for lang in display.languages if lang == base or lang in slide.languages]
         return list(dict.fromkeys(shown)) or [base]
+
+    def validity_edges(self, zone: ZoneInfo) -> list[datetime]:
+        """Where any slide becomes valid or stops being valid, as instants in `zone`: every
+        playlist's playable slides are constant between two neighbours of this list."""
+        found = self._validity.get(zone.key)
+        if found is None:
+            edges = {
+                local_to_instant(bound, zone)
+                for slide in self.content.slides.values()
+                for bound in (slide.valid_from, slide.valid_until)
+                if bound is not None
+            }
+            found = self._validity[zone.key] = sorted(edges)
+        return found
 
 
 def entry_index(segment: Segment, at: datetime) -> int | None:
@@ -378,69 +405,70 @@ class _DisplayView:
     def alerts(self) -> list[AlertSpec]:
         return [a for a in self.content.alerts if any(reaches(self.display, t) for t in a.targets)]
 
+    @cached_property
+    def parts(self) -> list[Part]:
+        """What of each schedule the answer depends on: a schedule's dates and target
+        only decide when it is on (and, for fallbacks, its level)."""
+        found: list[Part] = []
+        for schedule in self.schedules:
+            rank = _RANKS.get(schedule.tier, OTHER)
+            if rank == CAMPAIGN:
+                found.append((rank, schedule.playlist_id, 1, 0))  # campaigns play at weight 1
+            elif rank == FALLBACK:
+                level = fallback_level(self.display, schedule.target)
+                found.append((rank, schedule.playlist_id, schedule.weight, level))
+            else:
+                found.append((rank, schedule.playlist_id, schedule.weight, 0))
+        return found
+
     # -- the timeline ---------------------------------------------------------------------
     def timeline(self, start: datetime, end: datetime) -> list[Segment]:
         first = start.astimezone(self.zone).date()
         last = (end - timedelta(microseconds=1)).astimezone(self.zone).date()
         # Occurrences of the day before reach into the first day (22:00–06:00).
-        on = [
-            self.resolver.occurrences(s.recurrence, self.zone, first - ONE_DAY, last)
-            for s in self.schedules
-        ]
-        power = self._power(first - ONE_DAY, last)
-        midnights = [
-            local_instant(first + ONE_DAY * n, 0, self.zone) for n in range((last - first).days + 2)
-        ]
-        origin, finish = midnights[0], max(end, midnights[0])
-        # A sweep over the schedules' edges keeps the active set; the answer only changes
-        # where some schedule, power window, slide validity or alert starts or ends.
+        occurrences, zone, before = self.resolver.occurrences, self.zone, first - ONE_DAY
+        # A sweep over the schedules' edges keeps the active set (a bit per schedule); the
+        # answer only changes where some schedule, power window, slide validity or alert
+        # starts or ends. At one instant ends sort before starts.
         events = sorted(
             (instant, starting, index)
-            for index, intervals in enumerate(on)
-            for begin, stop in intervals
+            for index, schedule in enumerate(self.schedules)
+            for begin, stop in occurrences(schedule.recurrence, zone, before, last)
             for instant, starting in ((begin, 1), (stop, 0))
         )
-        validity = self._validity_edges()
-        cuts = {*midnights, finish, *validity, *(e[0] for e in events)}
+        power = self._power(before, last)
+        midnights = [
+            local_instant(first + ONE_DAY * n, 0, zone) for n in range((last - first).days + 2)
+        ]
+        origin, finish = midnights[0], max(end, midnights[0])
+        validity = self.resolver.validity_edges(zone)
+        cuts = {*midnights, finish, *(e[0] for e in events)}
+        cuts.update(validity[bisect_right(validity, origin) : bisect_right(validity, finish)])
         for begin, stop in power or ():
             cuts.update((begin, stop))
         for alert in self.alerts:
             cuts.update(t for t in (alert.starts_at, alert.ends_at) if t is not None)
         ordered = sorted(c for c in cuts if origin <= c <= finish)
         midnight_set = set(midnights)
-        active: set[int] = set()
-        answers: dict[tuple[object, ...], tuple[Tier | None, bool, Loop]] = {}
-        display = self.display
-        # What the answer depends on besides the active schedules (fallback levels follow
-        # the location chain; group schedules all rank alike, whichever the group).
-        likeness = (display.languages, display.orientation, self.zone.key, display.locations)
-        position = 0
+        # Equal active sets between equal validity edges give equal answers (the same
+        # windows recur every day), so each is worked out once per display.
+        answers: dict[tuple[int, int, bool], Answer] = {}
+        mask, position, count = 0, 0, len(events)
+        powered, power_at, power_count = power is None, 0, len(power or ())
         runs: list[list[Any]] = []  # [start, end, tier, blank, alerts, loop], merged as we go
         for begin, stop in pairwise(ordered):
-            while position < len(events) and events[position][0] <= begin:
+            while position < count and events[position][0] <= begin:
                 _, starting, index = events[position]
-                (active.add if starting else active.discard)(index)
+                mask = mask | (1 << index) if starting else mask & ~(1 << index)
                 position += 1
-            powered = power is None or covers(power, begin)
-            # Equal active sets between equal validity edges give equal answers (the
-            # same windows recur every day), so each is worked out once per display;
-            # displays alike in all that matters share answers at the same instant.
-            active_set = frozenset(active)
-            key = (active_set, bisect_right(validity, begin), powered)
+            if power is not None:  # merged and ordered: the one that may cover `begin`
+                while power_at < power_count and power[power_at][1] <= begin:
+                    power_at += 1
+                powered = power_at < power_count and power[power_at][0] <= begin
+            key = (mask, bisect_right(validity, begin), powered)
             answer = answers.get(key)
             if answer is None:
-                # Keyed by the schedule objects themselves (a changed schedule is a new
-                # object), so answers survive `with_schedule` wherever it changed nothing;
-                # the entry holds its schedules so that their ids stay theirs.
-                specs = tuple(self.schedules[i] for i in sorted(active_set))
-                shared = (*likeness, frozenset(map(id, specs)), begin, powered)
-                cached = self.resolver._answers.get(shared)
-                if cached is not None and all(map(is_, cached[0], specs)):
-                    answer = cached[1]
-                else:
-                    answer = self._content_answer(begin, active, powered)
-                    self.resolver._answers[shared] = (specs, answer)
-                answers[key] = answer
+                answer = answers[key] = self._answer(begin, mask, key[1]) if powered else UNPOWERED
             tier, blank, loop = answer
             alerts = self._alerts_at(begin, powered) if self.alerts else ()
             last_run = runs[-1] if runs else None
@@ -470,55 +498,57 @@ class _DisplayView:
             found += self.resolver.occurrences(recurrence, self.zone, first, last)
         return merge(found)
 
-    def _validity_edges(self) -> list[datetime]:
-        """Where some reachable slide becomes valid or stops being valid."""
-        edges: set[datetime] = set()
-        for pid in {s.playlist_id for s in self.schedules}:
-            edges |= self.resolver.candidates(
-                self.content.playlists[pid], self.display.orientation, self.zone
-            ).edges
-        return sorted(edges)
-
     # -- the answer at one instant ----------------------------------------------------------
-    def _content_answer(
-        self, t: datetime, active: set[int], powered: bool
-    ) -> tuple[Tier | None, bool, Loop]:
-        """Rules 2, 5 and 6 at `t`, given the indexes of the schedules on at `t`."""
-        if not powered:
-            return None, True, EMPTY_LOOP
-        schedules = [self.schedules[index] for index in sorted(active)]
-        for tier in (Tier.CAMPAIGN, Tier.NORMAL):
-            chosen = [s for s in schedules if s.tier == tier]
-            loop = self._loop(chosen, t, unweighted=tier == Tier.CAMPAIGN)
+    def _answer(self, t: datetime, mask: int, stretch: int) -> Answer:
+        """The powered answer at `t` for the schedules in `mask`. It depends only on the
+        schedules' parts, the display's languages, orientation and zone, and which slides
+        are valid (constant between validity edges), so displays alike in those share it."""
+        parts = frozenset(part for index, part in enumerate(self.parts) if mask >> index & 1)
+        display = self.display
+        key = (display.languages, display.orientation, self.zone.key, stretch, parts)
+        shared = self.resolver._answers
+        found = shared.get(key)
+        if found is None:
+            found = shared[key] = self._content_answer(t, parts)
+        return found
+
+    def _content_answer(self, t: datetime, parts: frozenset[Part]) -> Answer:
+        """Rules 5 and 6 at `t`, given the parts of the schedules on at `t`."""
+        for rank, tier in ((CAMPAIGN, Tier.CAMPAIGN), (NORMAL, Tier.NORMAL)):
+            weights: dict[int, int] = {}
+            for part_rank, pid, weight, _ in parts:
+                if part_rank == rank:
+                    weights[pid] = max(weights.get(pid, 0), weight)
+            loop = self._loop(weights, t)
             if loop:
                 return tier, False, loop
-        levels: dict[int, list[ScheduleSpec]] = {}
-        for schedule in schedules:
-            if schedule.tier == Tier.FALLBACK:
-                levels.setdefault(fallback_level(self.display, schedule.target), []).append(
-                    schedule
-                )
+        levels: dict[int, dict[int, int]] = {}
+        for part_rank, pid, weight, level in parts:
+            if part_rank == FALLBACK:
+                at_level = levels.setdefault(level, {})
+                at_level[pid] = max(at_level.get(pid, 0), weight)
         for level in sorted(levels):
-            loop = self._loop(levels[level], t, unweighted=False)
+            loop = self._loop(levels[level], t)
             if loop:
                 return Tier.FALLBACK, False, loop
         return Tier.BRAND, False, EMPTY_LOOP
 
-    def _loop(self, schedules: list[ScheduleSpec], t: datetime, *, unweighted: bool) -> Loop:
-        weights: dict[int, int] = {}
-        for schedule in schedules:  # a playlist reached twice counts once, at its largest weight
-            weight = 1 if unweighted else schedule.weight
-            weights[schedule.playlist_id] = max(weights.get(schedule.playlist_id, 0), weight)
+    def _loop(self, weights: dict[int, int], t: datetime) -> Loop:
+        """The loop of playlists at their weights (a playlist reached twice counts once,
+        at its largest weight), over their slides playable at `t`."""
         items: dict[int, Playable] = {}
         for pid in weights:
-            playable = self.resolver.candidates(
-                self.content.playlists[pid], self.display.orientation, self.zone
-            ).at(t)
+            playable = self._candidates(pid).at(t)
             if playable[0]:
                 items[pid] = playable
         if not items:
             return EMPTY_LOOP
         return self.resolver.loop(self.display, sorted((pid, weights[pid]) for pid in items), items)
+
+    def _candidates(self, pid: int) -> Candidates:
+        return self.resolver.candidates(
+            self.content.playlists[pid], self.display.orientation, self.zone
+        )
 
     def _alerts_at(self, t: datetime, powered: bool) -> tuple[AlertShown, ...]:
         """Rule 1: newest critical fullscreen (hiding banner and ticker), else newest

@@ -72,17 +72,21 @@ class ManifestWriter:
 
     A fleet's manifests repeat the same loops and slides many times over; each distinct
     loop (the resolver hands out one object per distinct loop) and each slide is encoded
-    once. The text is byte-for-byte what `canonical()` gives for the same body, which a
-    test checks.
+    once, and a manifest is joined from its fragments in one go. The text is byte-for-byte
+    what `canonical()` gives for the same body, which a test checks.
     """
 
     def __init__(self, slide_payloads: dict[int, dict[str, Any]], brand: dict[str, Any]) -> None:
         self.slide_payloads = slide_payloads
         self.brand_text = canonical(brand)
-        self._slides: dict[int, str] = {}
+        self._slides = _SlideTexts(slide_payloads)
+        # Canonical JSON orders the slides object by key, that is by the ids as text.
+        self._slide_order = {
+            slide_id: rank for rank, slide_id in enumerate(sorted(slide_payloads, key=str))
+        }
         self._loops: dict[int, tuple[Loop, str]] = {}
-        self._isos: dict[datetime, str] = {}
-        self._regions: dict[str, str] = {}
+        self._heads: dict[tuple[object, ...], str] = {}
+        self._tails: dict[tuple[object, ...], str] = {}
         self._registry: Sequence[tuple[Entry, ...]] | None = None
         self._texts: list[str] = []
 
@@ -98,76 +102,92 @@ class ManifestWriter:
         segments: list[Segment] = []
         for region in resolver.regions(display):
             segments += resolver.timeline(display, start, end, region)
-        shown = sorted(set().union(*(s.loop.slides for s in segments)), key=str)
-        slides = ",".join(map(self._slide, filter(self.slide_payloads.__contains__, shown)))
-        text = (
+        parts = [
             f'{{"brand":{self.brand_text},"display":{display.id},'
             f'"player_version":{_text(PLAYER_VERSION)},'
-            f'"power":{canonical([_power_json(p) for p in display.power])},'
-            f'"segments":[{",".join(self._segment(s) for s in segments)}],'
-            f'"slides":{{{slides}}},"timezone":{_text(display.timezone)},'
-            f'"valid_from":"{start.isoformat()}","valid_until":"{end.isoformat()}"}}'
+            f'"power":{canonical([_power_json(p) for p in display.power])},"segments":['
+        ]
+        separator = ""
+        for segment in segments:
+            parts += (separator, self._head(segment), self._loop(segment.loop), self._tail(segment))
+            separator = ","
+        shown = set().union(*(s.loop.slides for s in segments))
+        order = self._slide_order
+        listed = sorted(filter(order.__contains__, shown), key=order.__getitem__)
+        parts += (
+            '],"slides":{',
+            ",".join(map(self._slides.__getitem__, listed)),
+            f'}},"timezone":{_text(display.timezone)},'
+            f'"valid_from":"{start.isoformat()}","valid_until":"{end.isoformat()}"}}',
         )
+        text = "".join(parts)
         return hashlib.sha256(text.encode()).hexdigest(), text, end
 
-    def _slide(self, slide_id: int) -> str:
-        """The slide's `"id":{payload}` member of the slides object."""
-        found = self._slides.get(slide_id)
+    def _head(self, segment: Segment) -> str:
+        """A segment's members before its loop (keys in canonical order)."""
+        key = (segment.alerts, segment.anchor, segment.blank, segment.end)
+        found = self._heads.get(key)
         if found is None:
-            payload = canonical(self.slide_payloads[slide_id])
-            found = self._slides[slide_id] = f'"{slide_id}":{payload}'
+            alerts = ",".join(
+                f'{{"id":{a.id},"severity":"{a.severity.value}","shown":"{a.shown}"}}'
+                for a in segment.alerts
+            )
+            found = self._heads[key] = (
+                f'{{"alerts":[{alerts}],"anchor":"{segment.anchor.isoformat()}",'
+                f'"blank":{"true" if segment.blank else "false"},'
+                f'"end":"{segment.end.isoformat()}","loop":'
+            )
         return found
 
-    def _region(self, region: str) -> str:
-        found = self._regions.get(region)
+    def _tail(self, segment: Segment) -> str:
+        """A segment's members after its loop."""
+        key = (segment.region, segment.start, segment.tier)
+        found = self._tails.get(key)
         if found is None:
-            found = self._regions[region] = _text(region)
+            tier = f'"{segment.tier.value}"' if segment.tier else "null"
+            found = self._tails[key] = (
+                f',"region":{_text(segment.region)},'
+                f'"start":"{segment.start.isoformat()}","tier":{tier}}}'
+            )
         return found
-
-    def _iso(self, value: datetime) -> str:
-        # A fleet's segments start and end at the same few instants (midnights, windows).
-        found = self._isos.get(value)
-        if found is None:
-            found = self._isos[value] = value.isoformat()
-        return found
-
-    def _segment(self, segment: Segment) -> str:
-        alerts = ",".join(
-            f'{{"id":{a.id},"severity":"{a.severity.value}","shown":"{a.shown}"}}'
-            for a in segment.alerts
-        )
-        tier = f'"{segment.tier.value}"' if segment.tier else "null"
-        return (
-            f'{{"alerts":[{alerts}],"anchor":"{self._iso(segment.anchor)}",'
-            f'"blank":{"true" if segment.blank else "false"},"end":"{self._iso(segment.end)}",'
-            f'"loop":{self._loop(segment.loop)},"region":{self._region(segment.region)},'
-            f'"start":"{self._iso(segment.start)}","tier":{tier}}}'
-        )
 
     def _loop(self, loop: Loop) -> str:
         cached = self._loops.get(id(loop))
         if cached is not None and cached[0] is loop:
             return cached[1]
-        texts = self._chunk_texts(loop.chunks, loop.chunk_ids)
+        texts = self._chunk_texts(loop.chunks)
         text = "[" + ",".join(map(texts.__getitem__, loop.chunk_ids)) + "]"
         self._loops[id(loop)] = (loop, text)  # holding the loop keeps its id unique
         return text
 
-    def _chunk_texts(self, chunks: Sequence[tuple[Entry, ...]], ids: tuple[int, ...]) -> list[str]:
-        """Encoded chunks by the ids loops use, encoding only those not seen before."""
+    def _chunk_texts(self, chunks: Sequence[tuple[Entry, ...]]) -> list[str]:
+        """Encoded chunks by the ids loops use. The registry only grows, so only the chunks
+        added since the last call are encoded."""
         if self._registry is not chunks:
             self._registry, self._texts = chunks, []
         texts = self._texts
-        if len(texts) < len(chunks):
-            texts.extend([""] * (len(chunks) - len(texts)))
-        for i in set(ids):
-            if not texts[i]:
-                texts[i] = ",".join(
+        for i in range(len(texts), len(chunks)):
+            texts.append(
+                ",".join(
                     f'{{"duration":{e.duration},"language":{_text(e.language)},'
                     f'"revision":{e.revision},"slide":{e.slide}}}'
                     for e in chunks[i]
                 )
+            )
         return texts
+
+
+class _SlideTexts(dict[int, str]):
+    """Each slide's `"id":{payload}` member of the slides object, encoded when first asked
+    for (a dict so that lookups of encoded slides stay in C)."""
+
+    def __init__(self, payloads: dict[int, dict[str, Any]]) -> None:
+        super().__init__()
+        self.payloads = payloads
+
+    def __missing__(self, slide_id: int) -> str:
+        text = self[slide_id] = f'"{slide_id}":{canonical(self.payloads[slide_id])}'
+        return text
 
 
 def _text(value: str) -> str:
