@@ -193,9 +193,26 @@ def cropped(image: Image.Image, target: Target) -> Image.Image:
 
 
 def render_still(image: Image.Image, targets: list[Target], out_dir: Path) -> list[Made]:
-    """Every target from one upright sRGB image, largest first: each is scaled from the
-    smallest picture made so far that still covers it, so the big decode happens once."""
+    """Every target from one upright sRGB image. All pictures are scaled first, so the
+    full-size decode is freed before the encoders (WebP's above all) take their memory;
+    pass the image without keeping a reference to it."""
+    pictures = scaled_pictures(image, targets)
+    del image
     made: list[Made] = []
+    for target, picture in pictures:
+        for ext in target.formats:
+            path = out_dir / f"{target.name}.{ext}"
+            write_atomically(path, functools.partial(save, picture, ext=ext))
+            made.append(Made(target.name, ext, *picture.size, path))
+    return made
+
+
+def scaled_pictures(
+    image: Image.Image, targets: list[Target]
+) -> list[tuple[Target, Image.Image]]:
+    """Largest first, each scaled from the smallest picture made so far that still
+    covers it, so the big image is read once."""
+    pictures = []
     versions = [image]  # the image at decreasing scales, uncropped
     for target in sorted(targets, key=lambda t: t.width * t.height, reverse=True):
         width, height = fitted_size(*image.size, target.width, target.height, target.mode)
@@ -205,12 +222,8 @@ def render_still(image: Image.Image, targets: list[Target], out_dir: Path) -> li
         )
         version = scaled(source, target)
         versions.append(version)
-        picture = cropped(version, target)
-        for ext in target.formats:
-            path = out_dir / f"{target.name}.{ext}"
-            write_atomically(path, functools.partial(save, picture, ext=ext))
-            made.append(Made(target.name, ext, *picture.size, path))
-    return made
+        pictures.append((target, cropped(version, target)))
+    return pictures
 
 
 def save(image: Image.Image, handle: IO[bytes], ext: str, **extra: Any) -> None:
