@@ -25,6 +25,7 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("alpha", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+        batch_op.add_column(sa.Column("unused_since", sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table("renditions", schema=None) as batch_op:
         batch_op.drop_constraint("uq_renditions_media_id_name", type_="unique")
         batch_op.create_unique_constraint(
@@ -39,6 +40,7 @@ def downgrade() -> None:
         batch_op.drop_constraint("uq_renditions_media_id_name_ext", type_="unique")
         batch_op.create_unique_constraint("uq_renditions_media_id_name", ["media_id", "name"])
     with op.batch_alter_table("media", schema=None) as batch_op:
+        batch_op.drop_column("unused_since")
         batch_op.drop_column("alpha")
         batch_op.drop_column("frames")
         batch_op.drop_column("pages")
