@@ -299,6 +299,7 @@ def test_each_resource_read_back_has_the_same_keys_as_when_created(
 
 JSON_TYPES = {
     "integer": int,
+    "number": (int, float),
     "string": str,
     "boolean": bool,
     "object": dict,
@@ -318,7 +319,7 @@ def matches(document: dict[str, Any], schema: dict[str, Any], value: Any) -> boo
     if kind is None:
         return True
     expected = JSON_TYPES[kind]
-    if kind == "integer" and isinstance(value, bool):
+    if kind in ("integer", "number") and isinstance(value, bool):
         return False
     if not isinstance(value, expected):
         return False
@@ -404,3 +405,42 @@ def test_the_display_token_answer_matches_its_schema(
     assert answer.status_code == 200
     schema = document["paths"]["/api/v1/displays/{item_id}/token"]["post"]["responses"]["200"]
     assert matches(document, schema["content"]["application/json"]["schema"], answer.get_json())
+
+
+def test_media_matches_its_schema_while_processing_and_when_ready(
+    as_user: Any, document: dict[str, Any], world: World, app: Flask
+) -> None:
+    from io import BytesIO
+
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    from signage.content.renditions import RenditionWorker
+    from tests import media_files
+
+    editor = as_user("editor")
+    boundary, body = encode_multipart(
+        {
+            "file": FileStorage(BytesIO(media_files.pdf(2)), filename="plakat.pdf"),
+            "location_id": str(world.locations["bibliotek"]),
+        }
+    )
+    uploaded = editor.post(
+        "media", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    ).get_json()
+    schema = {"$ref": "#/components/schemas/Media"}
+    assert set(uploaded) == set(document["components"]["schemas"]["Media"]["properties"])
+    assert matches(document, schema, uploaded)
+
+    worker = RenditionWorker(app.extensions["signage.db"], app.config["SIGNAGE"].media_dir)
+    try:
+        worker.run_once()
+    finally:
+        worker.close()
+    ready = editor.get(f"media/{uploaded['id']}").get_json()
+    assert ready["status"] == "ready"
+    assert matches(document, schema, ready)
+    listing = document["paths"]["/api/v1/media"]["get"]["responses"]["200"]
+    assert matches(
+        document, listing["content"]["application/json"]["schema"], editor.get("media").get_json()
+    )
