@@ -292,9 +292,11 @@ class RenditionWorker:
             try:
                 files = result.get(timeout=self.timeout_s)
             except multiprocessing.TimeoutError:
-                self.close()  # the stuck worker dies with its pool; the next run has a new one
-                self._fail(job, f"making the renditions took longer than {self.timeout_s:.0f} s")
-                continue
+                # The stuck worker dies with its pool; the jobs queued behind it stay pending
+                # for the next run, which starts a new pool.
+                self.close()
+                self._fail(job, f"making the renditions took longer than {self.timeout_s:g} s")
+                break
             except Exception as exc:  # the file is refused, whatever the decoder raised
                 log.warning("renditions of media %s failed: %s", job.media_id, exc)
                 self._fail(job, "the file could not be converted for the screens")

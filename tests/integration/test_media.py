@@ -549,3 +549,23 @@ def test_media_lists_only_what_the_caller_may_read(
 
     assert [m["filename"] for m in mine] == ["bibliotek.jpg"]
     assert sorted(m["filename"] for m in everything) == ["bibliotek.jpg", "plejehjem.webp"]
+
+
+def test_a_job_over_its_time_limit_fails_its_media_and_the_pool_starts_anew(
+    editor: Api, library: int, database: Database, settings: Settings
+) -> None:
+    slow = upload(editor, files.pdf(3, (2000, 2000)), "tung.pdf", library).get_json()
+    fine = upload(editor, files.jpeg(), "let.jpg", library).get_json()
+    impatient = RenditionWorker(database, settings.media_dir, timeout_s=0.001)
+    patient = RenditionWorker(database, settings.media_dir)
+    try:
+        impatient.run_once()
+        patient.run_once()
+    finally:
+        impatient.close()
+        patient.close()
+
+    failed = editor.get(f"media/{slow['id']}").get_json()
+    assert failed["status"] == "failed"
+    assert "took longer than 0.001 s" in failed["error"]
+    assert editor.get(f"media/{fine['id']}").get_json()["status"] == "ready"
