@@ -36,6 +36,7 @@ from signage.content.services import SlideService
 from signage.core.model import DEFAULT_REGION
 from signage.db import utcnow
 from signage.errors import Unauthorized
+from signage.offload import off_hub
 from signage.scheduling import resolving
 from signage.scheduling.manifests import segment_json
 from signage.screens.services import DisplayService
@@ -183,7 +184,7 @@ def media_upload() -> tuple[Response, int]:
     incoming = settings.media_dir / "incoming"
     incoming.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=incoming, prefix="upload-") as received:
-        upload.save(received)
+        off_hub(upload.save, received)
         received.flush()
         result = _media.upload(
             session,

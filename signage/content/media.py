@@ -6,6 +6,7 @@ Services take a path to the received file, never `flask.request`.
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from signage.content.models import Media, Slide, SlideRevision
 from signage.content.probe import MediaRejected, Probed, probe
 from signage.crud import CrudService, get_or_404, require_write
 from signage.errors import Conflict, SignageError
+from signage.offload import off_hub
 from signage.screens.models import Location
 
 MAX_FILENAME_CHARS = 255
@@ -73,7 +75,14 @@ class MediaService(CrudService[Media]):
         get_or_404(session, Location, location_id, "location")
         require_write(principal, location_id, Role.EDITOR, "media")
         media, created = register_file(
-            session, media_dir, limits, received, filename, location_id, principal.user_id
+            session,
+            media_dir,
+            limits,
+            received,
+            filename,
+            location_id,
+            principal.user_id,
+            link=True,
         )
         if not created:
             return Uploaded(media, created=False, slides=[])
@@ -133,12 +142,14 @@ def register_file(
     filename: str,
     location_id: int,
     uploaded_by: int | None = None,
+    *,
+    link: bool = False,
 ) -> tuple[Media, bool]:
     """Type, inspect and store a file, and plan its renditions; the same file twice in
     one location gives the same media. Returns the media and whether it is new."""
     filetype = check_type_and_size(path, limits)
     probed = _probe(path, filetype)
-    sha256, _stored = store_original(media_dir, path)
+    sha256, _stored = off_hub(functools.partial(store_original, link=link), media_dir, path)
     existing = session.scalar(
         select(Media).where(Media.location_id == location_id, Media.sha256 == sha256)
     )

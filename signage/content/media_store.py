@@ -6,6 +6,7 @@ the same file twice is stored once and a crash never leaves half a file.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -32,10 +33,20 @@ def rendition_dir(media_dir: Path, sha256: str) -> Path:
     return media_dir / "renditions" / sha256[:2] / sha256
 
 
-def store_original(media_dir: Path, source: Path) -> tuple[str, Path]:
-    """Copy `source` into the store; return its digest and stored path."""
+def store_original(media_dir: Path, source: Path, *, link: bool = False) -> tuple[str, Path]:
+    """Put `source` into the store; return its digest and stored path. With `link` (for a
+    temporary file nobody else writes) a hard link when the store is on the same file
+    system, so a 200 MB video is not copied; else a copy."""
     sha256 = sha256_of(source)
     target = original_path(media_dir, sha256)
+    if target.exists():
+        return sha256, target
+    if link:
+        with source.open("rb") as handle:
+            os.fsync(handle.fileno())  # the content is on disk before its name is
+        with contextlib.suppress(OSError):  # exists already, or another file system
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.link(source, target)
     if not target.exists():
         write_atomically(target, lambda out: _copy(source, out))
     return sha256, target

@@ -569,3 +569,20 @@ def test_a_job_over_its_time_limit_fails_its_media_and_the_pool_starts_anew(
     assert failed["status"] == "failed"
     assert "took longer than 0.001 s" in failed["error"]
     assert editor.get(f"media/{fine['id']}").get_json()["status"] == "ready"
+
+
+def test_an_imported_file_edited_afterwards_leaves_the_stored_original_alone(
+    tmp_path: Any, settings: Settings, database: Database, library: int
+) -> None:
+    source = tmp_path / "plakat.jpg"
+    source.write_bytes(files.jpeg())
+    with database.transaction() as session:
+        media, _ = media_service.register_file(
+            session, settings.media_dir, MediaLimits(), source, source.name, library
+        )
+        sha256 = media.sha256
+
+    source.write_bytes(files.webp())  # in place: the same inode
+
+    stored = settings.media_dir / "originals" / sha256[:2] / sha256
+    assert stored.read_bytes() == files.jpeg()
