@@ -207,9 +207,7 @@ def render_still(image: Image.Image, targets: list[Target], out_dir: Path) -> li
     return made
 
 
-def scaled_pictures(
-    image: Image.Image, targets: list[Target]
-) -> list[tuple[Target, Image.Image]]:
+def scaled_pictures(image: Image.Image, targets: list[Target]) -> list[tuple[Target, Image.Image]]:
     """Largest first, each scaled from the smallest picture made so far that still
     covers it, so the big image is read once."""
     pictures = []

@@ -168,9 +168,7 @@ def _make(job: Job, targets: list[imaging.Target]) -> None:
     else:
         largest = max(((t.width, t.height) for t in targets), key=lambda s: s[0] * s[1])
         with imaging.strict():
-            imaging.render_still(
-                imaging.open_upright(job.original, largest), targets, job.out_dir
-            )
+            imaging.render_still(imaging.open_upright(job.original, largest), targets, job.out_dir)
 
 
 def _pdf_page(path: Path, page_number: int, targets: list[imaging.Target]) -> Any:
