@@ -119,11 +119,13 @@ def _register_blueprints(app: Flask) -> None:
     from signage.console.views import bp as console_bp
     from signage.health import bp as health_bp
     from signage.player.assets import bp as assets_bp
+    from signage.player.page import bp as kiosk_bp
     from signage.player.views import bp as player_bp
 
     csrf.exempt(api_bp)  # the API checks CSRF itself for cookie sessions (signage.policy)
     csrf.exempt(player_bp)  # kiosks authenticate with a bearer device token, not a cookie
-    for blueprint in (api_bp, api_docs_bp, console_bp, health_bp, player_bp, assets_bp):
+    blueprints = (api_bp, api_docs_bp, console_bp, health_bp, player_bp, assets_bp, kiosk_bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
 

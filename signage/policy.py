@@ -87,6 +87,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("api.media_delete", "DELETE"): EDITOR,
     # Renditions are immutable and named by content hash; kiosks and previews fetch them.
     ("assets.media", "GET"): PUBLIC,
+    ("kiosk.page", "GET"): PUBLIC,  # the pairing screen, or a kiosk with its stored token
+    ("kiosk.service_worker", "GET"): PUBLIC,
 }
 for _name, _writer in COLLECTION_WRITERS.items():
     _reader = ADMIN if _name in ADMIN_ONLY_READS else VIEWER
