@@ -19,6 +19,7 @@ from signage.errors import SignageError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # JSON and forms; media uploads get their own limit
+SOCKET_MESSAGE_MAX_BYTES = 512 * 1024  # a larger Socket.IO message closes its connection
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -88,7 +89,8 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "console.login"
     login_manager.user_loader(load_user)
     settings: Settings = app.config["SIGNAGE"]
-    import signage.console.sockets  # noqa: F401 - registers the /console namespace
+    import signage.console.sockets
+    import signage.player.sockets  # noqa: F401 - registers the /player namespace
 
     socketio.init_app(
         app,
@@ -96,6 +98,7 @@ def _init_extensions(app: Flask) -> None:
         message_queue=settings.redis_url,
         transports=["websocket"],
         cors_allowed_origins=[],
+        max_http_buffer_size=SOCKET_MESSAGE_MAX_BYTES,
     )
 
 

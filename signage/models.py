@@ -14,7 +14,14 @@ from signage.content.models import (
 from signage.db import Base
 from signage.reports.models import PlayEvent
 from signage.scheduling.models import Change, JobRun, Manifest, PropagatorState, Schedule
-from signage.screens.models import Display, Group, GroupMember, Location
+from signage.screens.models import (
+    Display,
+    Group,
+    GroupMember,
+    Location,
+    Pairing,
+    RevokedToken,
+)
 
 __all__ = [
     "Alert",
@@ -31,11 +38,13 @@ __all__ = [
     "Location",
     "Manifest",
     "Media",
+    "Pairing",
     "PlayEvent",
     "Playlist",
     "PlaylistItem",
     "PropagatorState",
     "Rendition",
+    "RevokedToken",
     "Schedule",
     "Setting",
     "Slide",

@@ -15,7 +15,8 @@ from wtforms import ValidationError
 
 from signage.accounts.permissions import Role
 from signage.errors import Forbidden, SignageError, Unauthorized
-from signage.web import current_display, current_principal
+from signage.screens.devices import is_revoked
+from signage.web import bearer_token, current_display, current_principal, db_session
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,22 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("api.media_delete", "DELETE"): EDITOR,
     # Renditions are immutable and named by content hash; kiosks and previews fetch them.
     ("assets.media", "GET"): PUBLIC,
+    ("player.register", "POST"): PUBLIC,  # rate-limited per address
+    ("player.claim", "POST"): PUBLIC,  # needs the claim secret only the kiosk has
+    ("player.active_alerts", "GET"): DEVICE,
+    ("player.heartbeat", "POST"): DEVICE,
+    ("player.plays", "POST"): DEVICE,
+    ("api.displays_pair", "POST"): MANAGER,
+    ("api.displays_revoke", "POST"): MANAGER,
+    ("api.displays_commands", "POST"): MANAGER,
+    ("api.alerts_list", "GET"): VIEWER,
+    ("api.alerts_get", "GET"): VIEWER,
+    ("api.alerts_create", "POST"): MANAGER,
+    ("api.alerts_clear", "POST"): MANAGER,
     ("kiosk.page", "GET"): PUBLIC,  # the pairing screen, or a kiosk with its stored token
     ("kiosk.service_worker", "GET"): PUBLIC,
+    ("kiosk.library", "GET"): PUBLIC,  # whitelisted browser libraries from node_modules
+    ("kiosk.icon", "GET"): PUBLIC,  # the bundled pictograms
 }
 for _name, _writer in COLLECTION_WRITERS.items():
     _reader = ADMIN if _name in ADMIN_ONLY_READS else VIEWER
@@ -123,8 +138,7 @@ def enforce() -> None:
     if access.kind == "public":
         return
     if access.kind == "device":
-        if current_display() is None:
-            raise Unauthorized("send this display's device token (Authorization: Bearer …)")
+        _require_device()
         return
     principal = current_principal()
     if principal is None:
@@ -140,6 +154,18 @@ def enforce() -> None:
     assert access.role is not None  # noqa: S101 - every 'role' entry names one
     if not principal.has_role(access.role):
         raise Forbidden(f"this needs at least the role {access.role.slug}")
+
+
+def _require_device() -> None:
+    if current_display() is not None:
+        return
+    token = bearer_token()
+    if token is not None and is_revoked(db_session(), token):
+        # The one refusal that sends a kiosk back to its pairing screen.
+        raise Unauthorized(
+            "this display's token was revoked; pair the kiosk again", code="token_revoked"
+        )
+    raise Unauthorized("send this display's device token (Authorization: Bearer …)")
 
 
 def _check_csrf() -> None:

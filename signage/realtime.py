@@ -45,8 +45,18 @@ def display_room(display_id: int) -> str:
 
 
 def location_room(location_id: int) -> str:
-    """Console browsers of staff who may read the location."""
+    """In /console: browsers of staff who may read the location. In /player: kiosks at
+    the location or anywhere below it."""
     return f"location:{location_id}"
+
+
+def group_room(group_id: int) -> str:
+    return f"group:{group_id}"
+
+
+def token_room(token_hash: str) -> str:
+    """The kiosks connected with one device token: told when it is revoked."""
+    return f"token:{token_hash[:16]}"
 
 
 def manifest_publisher(notifier: Notifier) -> Callable[[int, str], None]:

@@ -190,6 +190,22 @@ RESOURCES: dict[str, dict[str, Any]] = {
         ),
         created_at=TIME,
     ),
+    "Alert": shape(
+        id=INT,
+        location_id=INT,
+        title=STR,
+        body=STR,
+        variants=OBJ,
+        severity={"enum": ["info", "warning", "critical"]},
+        targets=OBJ,
+        source=STR,
+        starts_at=TIME,
+        expires_at=nullable(TIME),
+        cleared_at=nullable(TIME),
+        delivered=INT,
+        acknowledged=INT,
+        created_at=TIME,
+    ),
     "Brand": shape(name=STR, logo_media_id=nullable(INT), palette=OBJ, font=STR),
     "Error": shape(error=shape(code=STR, message=STR)),
     "Segment": shape(
@@ -325,6 +341,8 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
             operation["requestBody"] = review
         paths[f"/api/v1/slides/{{item_id}}/{action}"] = {"parameters": ID_PARAM, "post": operation}
     paths.update(_media_paths())
+    paths.update(_kiosk_paths(components))
+    paths.update(_alert_paths(components))
     paths["/api/v1/displays/{item_id}/token"] = {
         "parameters": ID_PARAM,
         "post": {
@@ -503,6 +521,89 @@ def _media_paths() -> dict[str, Any]:
                 "summary": "Delete media no slide uses",
                 "operationId": "media_delete",
                 "responses": {"204": answer("Deleted"), **ERRORS, **refused},
+            },
+        },
+    }
+
+
+def _kiosk_paths(components: dict[str, Any]) -> dict[str, Any]:
+    from signage.screens.schemas import CommandIn, PairIn
+
+    return {
+        "/api/v1/displays/pair": {
+            "post": {
+                "summary": "Claim the kiosk that shows a pairing code, for a new or an "
+                "existing display; the kiosk continues by itself",
+                "operationId": "displays_pair",
+                "requestBody": body(PairIn, components),
+                "responses": {
+                    "201": answer("A new display", ref("Display")),
+                    "200": answer("The existing display", ref("Display")),
+                    **ERRORS,
+                    "404": answer("No kiosk shows this code", ref("Error")),
+                    "409": answer("The code was used already", ref("Error")),
+                },
+            }
+        },
+        "/api/v1/displays/{item_id}/revoke": {
+            "parameters": ID_PARAM,
+            "post": {
+                "summary": "Revoke the display's device token: its kiosk returns to pairing",
+                "operationId": "displays_revoke",
+                "responses": {"200": answer("The display", ref("Display")), **ERRORS},
+            },
+        },
+        "/api/v1/displays/{item_id}/commands": {
+            "parameters": ID_PARAM,
+            "post": {
+                "summary": "Send the kiosk a command: reload, or identify (its name, large)",
+                "operationId": "displays_commands",
+                "requestBody": body(CommandIn, components),
+                "responses": {
+                    "202": answer("Sent", shape(display_id=INT, action=STR)),
+                    **ERRORS,
+                },
+            },
+        },
+    }
+
+
+def _alert_paths(components: dict[str, Any]) -> dict[str, Any]:
+    from signage.alerts.schemas import AlertIn
+
+    return {
+        "/api/v1/alerts": {
+            "get": {
+                "summary": "List alerts",
+                "operationId": "alerts_list",
+                "parameters": PAGE_PARAMS,
+                "responses": {"200": answer("A page", page_of("Alert")), **ERRORS},
+            },
+            "post": {
+                "summary": "Send an alert: at once to every kiosk it targets",
+                "operationId": "alerts_create",
+                "requestBody": body(AlertIn, components),
+                "responses": {"201": answer("Sent", ref("Alert")), **ERRORS},
+            },
+        },
+        "/api/v1/alerts/{item_id}": {
+            "parameters": ID_PARAM,
+            "get": {
+                "summary": "One alert with its delivery and acknowledgement counts",
+                "operationId": "alerts_get",
+                "responses": {"200": answer("Found", ref("Alert")), **ERRORS},
+            },
+        },
+        "/api/v1/alerts/{item_id}/clear": {
+            "parameters": ID_PARAM,
+            "post": {
+                "summary": "End the alert everywhere",
+                "operationId": "alerts_clear",
+                "responses": {
+                    "200": answer("Cleared", ref("Alert")),
+                    **ERRORS,
+                    "409": answer("Cleared already", ref("Error")),
+                },
             },
         },
     }

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from signage.accounts.models import AuditEvent, Grant, User
+from signage.alerts.models import Alert
 from signage.content.models import Media, Playlist, Rendition, Slide, SlideRevision, Theme
 from signage.scheduling.models import Schedule
 from signage.scheduling.services import target_of
@@ -230,5 +231,25 @@ def media(obj: Media) -> dict[str, Any]:
             }
             for r in obj.renditions
         ],
+        "created_at": iso(obj.created_at),
+    }
+
+
+def alert(obj: Alert) -> dict[str, Any]:
+    receipts = obj.deliveries
+    return {
+        "id": obj.id,
+        "location_id": obj.location_id,
+        "title": obj.title,
+        "body": obj.body,
+        "variants": obj.variants,
+        "severity": obj.severity,
+        "targets": obj.targets,
+        "source": obj.source,
+        "starts_at": iso(obj.starts_at),
+        "expires_at": iso(obj.expires_at),
+        "cleared_at": iso(obj.cleared_at),
+        "delivered": sum(1 for r in receipts if r.delivered_at is not None),
+        "acknowledged": sum(1 for r in receipts if r.acknowledged_at is not None),
         "created_at": iso(obj.created_at),
     }

@@ -14,6 +14,9 @@ from signage.accounts.models import AuditEvent
 from signage.accounts.permissions import Role
 from signage.accounts.schemas import BrandPatch
 from signage.accounts.services import get_brand, update_brand
+from signage.alerts import services as alerts
+from signage.alerts.models import Alert
+from signage.alerts.schemas import AlertIn
 from signage.api import serializers
 from signage.api.collections import COLLECTIONS, Collection
 from signage.api.http import (
@@ -35,10 +38,19 @@ from signage.content.schemas import ReviewIn
 from signage.content.services import SlideService
 from signage.core.model import DEFAULT_REGION
 from signage.db import utcnow
-from signage.errors import Unauthorized
+from signage.errors import NotFound, Unauthorized
 from signage.offload import off_hub
+from signage.realtime import (
+    PLAYER_NAMESPACE,
+    Notifier,
+    SocketIONotifier,
+    display_room,
+    token_room,
+)
 from signage.scheduling import resolving
 from signage.scheduling.manifests import segment_json
+from signage.screens import devices
+from signage.screens.schemas import CommandIn, PairIn
 from signage.screens.services import DisplayService
 from signage.web import current_principal, db_session
 
@@ -220,9 +232,50 @@ def displays_token(item_id: int) -> Response:
     session = db_session()
     service = DisplayService()
     display = service.get(session, principal(), item_id)
+    retired = display.token_hash
     token = service.issue_token(session, principal(), display)
     session.commit()
+    if retired is not None:
+        notifier().emit("token_revoked", {}, token_room(retired), PLAYER_NAMESPACE)
     return jsonify({"display_id": display.id, "token": token})
+
+
+@bp.post("/displays/pair")
+def displays_pair() -> tuple[Response, int]:
+    session = db_session()
+    data = parse(PairIn).given()
+    code = data.pop("code")
+    display, created = devices.pair(session, principal(), code, data, utcnow())
+    session.commit()
+    return jsonify(serializers.display(display)), 201 if created else 200
+
+
+@bp.post("/displays/<int:item_id>/revoke")
+def displays_revoke(item_id: int) -> Response:
+    session = db_session()
+    display = DisplayService().get(session, principal(), item_id)
+    revoked = devices.revoke(session, principal(), display.id)
+    session.commit()
+    if revoked is not None:
+        notifier().emit("token_revoked", {}, token_room(revoked), PLAYER_NAMESPACE)
+    return jsonify(serializers.display(display))
+
+
+@bp.post("/displays/<int:item_id>/commands")
+def displays_commands(item_id: int) -> tuple[Response, int]:
+    session = db_session()
+    display = DisplayService().get(session, principal(), item_id)
+    command = parse(CommandIn)
+    devices.command(session, principal(), display, command.action)
+    session.commit()
+    notifier().emit(
+        "command", {"action": command.action}, display_room(display.id), PLAYER_NAMESPACE
+    )
+    return jsonify({"display_id": display.id, "action": command.action}), 202
+
+
+def notifier() -> Notifier:
+    return current_app.extensions.get("signage.notifier") or SocketIONotifier()
 
 
 @bp.get("/displays/<int:item_id>/timeline")
@@ -255,6 +308,46 @@ def displays_now(item_id: int) -> Response:
 def locale() -> resolving.Locale:
     settings = current_app.config["SIGNAGE"]
     return resolving.Locale(settings.timezone, settings.language)
+
+
+# -- alerts -------------------------------------------------------------------------------
+@bp.get("/alerts")
+def alerts_list() -> Response:
+    limit, after = page_args()
+    query = select(Alert).where(Alert.id > after)
+    who = principal()
+    if not who.covers_whole_tree(Role.VIEWER):
+        query = query.where(Alert.location_id.in_(who.readable()))
+    rows = list(db_session().scalars(query.order_by(Alert.id).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return page([serializers.alert(row) for row in rows], rows[-1].id if more else None)
+
+
+@bp.get("/alerts/<int:item_id>")
+def alerts_get(item_id: int) -> Response:
+    alert = db_session().get(Alert, item_id)
+    if alert is None or not principal().can_read(alert.location_id):
+        raise NotFound(f"alert {item_id} does not exist")
+    return jsonify(serializers.alert(alert))
+
+
+@bp.post("/alerts")
+def alerts_create() -> tuple[Response, int]:
+    session = db_session()
+    alert = alerts.send(session, principal(), parse(AlertIn).model_dump())
+    session.commit()
+    alerts.publish_sent(notifier(), alert)
+    return jsonify(serializers.alert(alert)), 201
+
+
+@bp.post("/alerts/<int:item_id>/clear")
+def alerts_clear(item_id: int) -> Response:
+    session = db_session()
+    alert = alerts.clear(session, principal(), item_id)
+    session.commit()
+    alerts.publish_cleared(notifier(), alert)
+    return jsonify(serializers.alert(alert))
 
 
 # -- brand, audit, identity, OpenAPI -----------------------------------------------------

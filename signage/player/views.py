@@ -1,14 +1,25 @@
-"""Kiosk endpoints (device-token auth). The player page itself arrives with the kiosk."""
+"""Kiosk endpoints: pairing (public), and with the device token the manifest, alerts,
+heartbeats and plays over HTTP (for when the socket is down)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from pydantic import ValidationError
 from sqlalchemy import select
 
+from signage.alerts import services as alerts
+from signage.api.http import BadRequest, describe, json_body
 from signage.db import utcnow
+from signage.errors import ValidationFailed
+from signage.reports.schemas import MAX_PLAYS_PER_BATCH, Plays
+from signage.reports.services import record_plays
 from signage.scheduling.manifests import with_server_time
 from signage.scheduling.models import Manifest
 from signage.scheduling.propagator import Propagator
+from signage.screens import devices
+from signage.screens.models import Display
 from signage.web import current_display, database, db_session
 
 bp = Blueprint("player", __name__, url_prefix="/player")
@@ -35,3 +46,79 @@ def manifest() -> Response:
         return Response(status=304, headers=headers)
     body = with_server_time(stored.body, stored.version, utcnow())
     return Response(body, mimetype="application/json", headers=headers)
+
+
+def device() -> Display:
+    display = current_display()
+    assert display is not None  # noqa: S101 - the authorisation table requires a device
+    return display
+
+
+@bp.post("/api/register")
+def register() -> tuple[Response, int]:
+    """A kiosk without a token asks for a pairing code to show."""
+    try:
+        devices.registrations.check(request.remote_addr or "unknown")
+    except devices.RateLimited as exc:
+        response = jsonify(exc.to_body())
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response, exc.status
+    session = db_session()
+    registration = devices.register(session, utcnow())
+    session.commit()
+    body = {
+        "code": registration.code,
+        "claim_secret": registration.claim_secret,
+        "expires_at": registration.expires_at.isoformat(),
+    }
+    return jsonify(body), 201
+
+
+@bp.post("/api/claim")
+def claim() -> tuple[Response, int]:
+    secret = json_body().get("claim_secret")
+    if not isinstance(secret, str) or not 0 < len(secret) <= 200:
+        raise BadRequest('send {"claim_secret": "…"} as the kiosk got it from /player/api/register')
+    session = db_session()
+    found = devices.claim(session, secret, utcnow())
+    session.commit()
+    if found.token is None:
+        return jsonify({"status": "waiting", "expires_at": found.expires_at.isoformat()}), 202
+    return jsonify({"token": found.token, "display_id": found.display_id}), 200
+
+
+@bp.get("/api/alerts")
+def active_alerts() -> Response:
+    session = db_session()
+    display = device()
+    chain, groups = devices.reach_of(session, display)
+    return jsonify({"items": alerts.active_for(session, display.id, chain, groups, utcnow())})
+
+
+@bp.post("/api/heartbeat")
+def heartbeat() -> tuple[str, int]:
+    try:
+        beat = devices.parse_heartbeat(json_body())
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from exc
+    devices.heartbeats.record(device().id, beat, utcnow())
+    devices.heartbeats.flush_if_due(database())
+    return "", 204
+
+
+@bp.post("/api/plays")
+def plays() -> tuple[Response, int]:
+    body: Any = request.get_json(silent=True) if request.is_json else None
+    if not isinstance(body, list):
+        raise BadRequest("send a JSON array of plays")
+    if len(body) > MAX_PLAYS_PER_BATCH:
+        raise BadRequest(f"send at most {MAX_PLAYS_PER_BATCH} plays at a time")
+    try:
+        parsed = Plays.validate_python(body)
+    except ValidationError as exc:
+        problems = [describe(e) for e in exc.errors(include_url=False, include_input=False)]
+        raise ValidationFailed("; ".join(problems[:20]), details=problems[:100]) from exc
+    session = db_session()
+    accepted = record_plays(session, device().id, parsed)
+    session.commit()
+    return jsonify({"accepted": accepted}), 202

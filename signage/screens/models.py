@@ -87,3 +87,34 @@ class GroupMember(Base):
     display_id: Mapped[int] = mapped_column(
         ForeignKey("displays.id", ondelete="CASCADE"), primary_key=True, index=True
     )
+
+
+class Pairing(Base):
+    """A kiosk waiting to be claimed: it shows `code`, keeps the claim secret (stored
+    here as SHA-256) and polls until staff pair it with a display."""
+
+    __tablename__ = "pairings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(8), index=True)
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime]
+    display_id: Mapped[int | None] = mapped_column(
+        ForeignKey("displays.id", ondelete="CASCADE"), index=True
+    )
+    claimed_at: Mapped[datetime | None]
+    delivered_at: Mapped[datetime | None]  # the kiosk has fetched its device token
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RevokedToken(Base):
+    """Device tokens that were rotated or revoked: a kiosk still holding one is told
+    `token_revoked` (and goes back to pairing) instead of a plain refusal."""
+
+    __tablename__ = "revoked_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    display_id: Mapped[int] = mapped_column(
+        ForeignKey("displays.id", ondelete="CASCADE"), index=True
+    )
+    revoked_at: Mapped[datetime] = mapped_column(default=utcnow)

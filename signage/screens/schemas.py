@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from signage.schemas import Id, LanguageCode, Name, Payload, Slug, Tag, TimeOfDay, Timezone
 
@@ -86,3 +86,26 @@ class GroupPatch(Payload):
     location_id: Id | None = None
     tag: Tag | None = None
     display_ids: Annotated[list[Id], Field(max_length=10000)] | None = None
+
+
+class PairIn(Payload):
+    """Claim the kiosk showing `code`: as a new display (name, location and optionally
+    its screen), or for an existing display (`display_id`)."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{8}$")]
+    display_id: Id | None = None
+    name: Name | None = None
+    location_id: Id | None = None
+    orientation: Orientation | None = None
+    resolution: Resolution | None = None
+
+    @model_validator(mode="after")
+    def _new_or_existing(self) -> PairIn:
+        new = self.name is not None and self.location_id is not None
+        if (self.display_id is not None) != new:
+            return self
+        raise ValueError("give either display_id, or name and location_id for a new display")
+
+
+class CommandIn(Payload):
+    action: Literal["reload", "identify"]

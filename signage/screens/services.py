@@ -15,7 +15,7 @@ from signage.crud import CrudService, ensure_exist, get_or_404, load_tree, requi
 from signage.db import utcnow
 from signage.errors import Conflict, Forbidden, ValidationFailed
 from signage.scheduling.models import Schedule
-from signage.screens.models import Display, Group, GroupMember, Location
+from signage.screens.models import Display, Group, GroupMember, Location, RevokedToken
 
 
 class LocationService(CrudService[Location]):
@@ -122,10 +122,7 @@ class DisplayService(CrudService[Display]):
     def issue_token(self, session: Session, principal: Principal, display: Display) -> str:
         """Give the display a new device token; the old one stops working at once."""
         require_write(principal, display.location_id, self.write_role, "this display")
-        token = new_token()
-        display.token_hash = hash_token(token)
-        display.token_issued_at = utcnow()
-        session.flush()
+        token = install_token(session, display)
         audit.record(
             session, principal, "display.token", "display", display.id, display.location_id
         )
@@ -172,3 +169,25 @@ class GroupService(CrudService[Group]):
 
 def group_member_ids(group: Group) -> list[int]:
     return [member.display_id for member in group.members]
+
+
+def install_token(session: Session, display: Display) -> str:
+    """Give the display a new device token; a token it had before is revoked."""
+    retire_token(session, display)
+    token = new_token()
+    display.token_hash = hash_token(token)
+    display.token_issued_at = utcnow()
+    session.flush()
+    return token
+
+
+def retire_token(session: Session, display: Display) -> str | None:
+    """Revoke the display's token, kept as revoked so its kiosk is told so rather than
+    simply refused; returns the revoked hash."""
+    old = display.token_hash
+    if old is None:
+        return None
+    session.add(RevokedToken(token_hash=old, display_id=display.id))
+    display.token_hash = None
+    session.flush()
+    return old

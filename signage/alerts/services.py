@@ -1,0 +1,158 @@
+"""Alerts: sent to targets, delivered over the realtime layer, cleared everywhere.
+
+Which displays an alert reaches is the resolver's rule 4 (a display, a group it is in,
+its location or an ancestor, or all); the rooms of the `/player` namespace mirror it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from signage import audit
+from signage.accounts.permissions import Principal, Role
+from signage.alerts.models import Alert
+from signage.crud import ensure_exist, get_or_404, load_tree
+from signage.db import utcnow
+from signage.errors import Conflict, Forbidden
+from signage.realtime import (
+    PLAYER_NAMESPACE,
+    Notifier,
+    display_room,
+    group_room,
+    location_room,
+)
+from signage.screens.models import Display, Group, Location
+
+ALL_ROOM = "all"
+
+
+def payload(alert: Alert) -> dict[str, Any]:
+    """What a kiosk receives (`alert` event, GET /player/api/alerts)."""
+    return {
+        "id": alert.id,
+        "severity": alert.severity,
+        "title": alert.title,
+        "body": alert.body,
+        "variants": alert.variants,
+        "expires_at": alert.expires_at.isoformat() if alert.expires_at else None,
+    }
+
+
+def rooms(targets: dict[str, Any]) -> list[str]:
+    if targets.get("all"):
+        return [ALL_ROOM]
+    return [
+        *(location_room(i) for i in targets.get("location_ids", [])),
+        *(group_room(i) for i in targets.get("group_ids", [])),
+        *(display_room(i) for i in targets.get("display_ids", [])),
+    ]
+
+
+def reaches(targets: dict[str, Any], display_id: int, chain: list[int], groups: set[int]) -> bool:
+    return bool(
+        targets.get("all")
+        or display_id in targets.get("display_ids", [])
+        or set(chain) & set(targets.get("location_ids", []))
+        or groups & set(targets.get("group_ids", []))
+    )
+
+
+def active(session: Session, now: datetime) -> list[Alert]:
+    query = select(Alert).where(
+        Alert.cleared_at.is_(None),
+        Alert.starts_at <= now,
+        or_(Alert.expires_at.is_(None), Alert.expires_at > now),
+    )
+    return list(session.scalars(query.order_by(Alert.id)))
+
+
+def active_for(
+    session: Session, display_id: int, chain: list[int], groups: set[int], now: datetime
+) -> list[dict[str, Any]]:
+    return [
+        payload(alert)
+        for alert in active(session, now)
+        if reaches(alert.targets, display_id, chain, groups)
+    ]
+
+
+def send(session: Session, principal: Principal, data: dict[str, Any]) -> Alert:
+    """Store an alert after checking the caller may reach every target with it."""
+    targets = {k: v for k, v in data["targets"].items() if v}
+    owner = _check_reach(session, principal, targets, data["severity"])
+    alert = Alert(
+        location_id=owner,
+        title=data["title"],
+        body=data.get("body", ""),
+        variants=data.get("variants", {}),
+        severity=data["severity"],
+        targets=targets,
+        expires_at=data.get("expires_at"),
+        created_by=principal.user_id,
+    )
+    session.add(alert)
+    session.flush()
+    audit.record(session, principal, "alert.send", "alert", alert.id, owner, {"targets": targets})
+    return alert
+
+
+def _check_reach(
+    session: Session, principal: Principal, targets: dict[str, Any], severity: str
+) -> int:
+    """The alert's owning location; Forbidden when a target is out of the caller's reach.
+    Facility managers send local alerts; only communicators send critical ones or to all."""
+    needed = (
+        Role.COMMUNICATOR if severity == "critical" or targets.get("all") else Role.FACILITY_MANAGER
+    )
+    if targets.get("all"):
+        if not principal.covers_whole_tree(needed):
+            raise Forbidden(
+                "an alert to all screens needs the communicator role for the whole municipality"
+            )
+        return load_tree(session).roots()[0]
+    owners = [
+        *(
+            loc.id
+            for loc in ensure_exist(session, Location, targets.get("location_ids", []), "location")
+        ),
+        *(
+            g.location_id
+            for g in ensure_exist(session, Group, targets.get("group_ids", []), "group")
+        ),
+        *(
+            d.location_id
+            for d in ensure_exist(session, Display, targets.get("display_ids", []), "display")
+        ),
+    ]
+    outside = sorted({o for o in owners if not principal.can_write(o, needed)})
+    if outside:
+        raise Forbidden(
+            f"sending this alert needs the role {needed.slug} at location(s) "
+            f"{', '.join(map(str, outside))}"
+        )
+    return owners[0]
+
+
+def clear(session: Session, principal: Principal, alert_id: int) -> Alert:
+    alert = get_or_404(session, Alert, alert_id, "alert")
+    if not principal.can_write(alert.location_id, Role.FACILITY_MANAGER):
+        raise Forbidden("you may not clear this alert")
+    if alert.cleared_at is not None:
+        raise Conflict("this alert has been cleared already")
+    alert.cleared_at = utcnow()
+    audit.record(session, principal, "alert.clear", "alert", alert.id, alert.location_id)
+    return alert
+
+
+def publish_sent(notifier: Notifier, alert: Alert) -> None:
+    for room in rooms(alert.targets):
+        notifier.emit("alert", payload(alert), room, PLAYER_NAMESPACE)
+
+
+def publish_cleared(notifier: Notifier, alert: Alert) -> None:
+    for room in rooms(alert.targets):
+        notifier.emit("alert_cleared", {"id": alert.id}, room, PLAYER_NAMESPACE)

@@ -1,0 +1,140 @@
+"""The `/player` Socket.IO namespace: kiosks connect with their device token.
+
+A kiosk joins the rooms that alerts and commands reach it through (its display, its
+token, its location chain, its groups, all). On every (re)connect it gets the stored
+manifest version and the active alerts; nothing is recomputed. Every event from a kiosk
+is untrusted: malformed ones are refused with a reason and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, emit, join_room
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from signage.accounts.security import hash_token
+from signage.alerts import services as alerts
+from signage.alerts.models import Alert, AlertDelivery
+from signage.db import utcnow
+from signage.realtime import (
+    PLAYER_NAMESPACE,
+    display_room,
+    group_room,
+    location_room,
+    socketio,
+    token_room,
+)
+from signage.reports.schemas import MAX_PLAYS_PER_BATCH, Plays
+from signage.reports.services import record_plays
+from signage.scheduling.models import Manifest
+from signage.screens import devices
+from signage.screens.models import Display
+from signage.web import database
+
+log = logging.getLogger(__name__)
+MAX_TOKEN_CHARS = 200
+# sid → display id, for this process's connections.
+CONNECTED: dict[str, int] = {}
+
+
+def refuse(reason: str) -> dict[str, str]:
+    log.warning("refused a kiosk event from %s: %s", request.sid, reason)  # type: ignore[attr-defined]
+    return {"error": reason}
+
+
+@socketio.on("connect", namespace=PLAYER_NAMESPACE)
+def connect(auth: Any = None) -> None:
+    token = auth.get("token") if isinstance(auth, dict) else None
+    if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_CHARS:
+        raise ConnectionRefusedError("unauthorized")
+    token_hash = hash_token(token)
+    with database().sessions() as session:
+        display = session.scalar(select(Display).where(Display.token_hash == token_hash))
+        if display is None:
+            revoked = devices.is_revoked(session, token)
+            raise ConnectionRefusedError("token_revoked" if revoked else "unauthorized")
+        chain, groups = devices.reach_of(session, display)
+        version = session.scalar(select(Manifest.version).where(Manifest.display_id == display.id))
+        active = alerts.active_for(session, display.id, chain, groups, utcnow())
+        display_id = display.id
+    CONNECTED[request.sid] = display_id  # type: ignore[attr-defined]
+    for room in (
+        display_room(display_id),
+        token_room(token_hash),
+        alerts.ALL_ROOM,
+        *(location_room(location) for location in chain),
+        *(group_room(group) for group in sorted(groups)),
+    ):
+        join_room(room)
+    if version is not None:
+        emit("manifest", {"version": version})
+    for alert in active:
+        emit("alert", alert)
+
+
+@socketio.on("disconnect", namespace=PLAYER_NAMESPACE)
+def disconnect(*_: Any) -> None:
+    CONNECTED.pop(request.sid, None)  # type: ignore[attr-defined]
+
+
+def connected_display() -> int | None:
+    return CONNECTED.get(request.sid)  # type: ignore[attr-defined]
+
+
+@socketio.on("heartbeat", namespace=PLAYER_NAMESPACE)
+def heartbeat(payload: Any = None) -> dict[str, str] | None:
+    display_id = connected_display()
+    if display_id is None:
+        return refuse("not connected as a display")
+    try:
+        beat = devices.parse_heartbeat(payload)
+    except ValueError as exc:
+        return refuse(str(exc))
+    devices.heartbeats.record(display_id, beat, utcnow())
+    devices.heartbeats.flush_if_due(database())
+    return None
+
+
+@socketio.on("ack", namespace=PLAYER_NAMESPACE)
+def ack(payload: Any = None) -> dict[str, str] | None:
+    """The alert is on this kiosk's screen: delivered and acknowledged."""
+    display_id = connected_display()
+    alert_id = payload.get("alert_id") if isinstance(payload, dict) else None
+    if display_id is None or type(alert_id) is not int or not 0 < alert_id < 2**53:
+        return refuse('ack takes {"alert_id": <id>}')
+    now = utcnow()
+    with database().transaction() as session:
+        if session.get(Alert, alert_id) is None:
+            return refuse(f"there is no alert {alert_id}")
+        receipt = session.get(AlertDelivery, (alert_id, display_id))
+        if receipt is None:
+            receipt = AlertDelivery(alert_id=alert_id, display_id=display_id)
+            session.add(receipt)
+        receipt.delivered_at = receipt.delivered_at or now
+        receipt.acknowledged_at = receipt.acknowledged_at or now
+    return None
+
+
+@socketio.on("plays", namespace=PLAYER_NAMESPACE)
+def plays(payload: Any = None) -> dict[str, Any]:
+    display_id = connected_display()
+    if display_id is None:
+        return refuse("not connected as a display")
+    if not isinstance(payload, list) or len(payload) > MAX_PLAYS_PER_BATCH:
+        return refuse(f"plays is a list of at most {MAX_PLAYS_PER_BATCH} plays")
+    try:
+        parsed = Plays.validate_python(payload)
+    except ValidationError as exc:
+        return refuse(f"malformed plays ({exc.error_count()} problems)")
+    with database().transaction() as session:
+        accepted = record_plays(session, display_id, parsed)
+    return {"accepted": accepted}
+
+
+@socketio.on("*", namespace=PLAYER_NAMESPACE)
+def unknown(event: Any, *_: Any) -> dict[str, str]:
+    return refuse(f"unknown event {str(event)[:40]!r}")
