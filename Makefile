@@ -5,6 +5,8 @@ STAMP  := $(VENV)/.installed
 PO     := $(wildcard signage/translations/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 PYTHON ?= python3
+NPM_STAMP := node_modules/.installed
+CHROMIUM  := /usr/bin/chromium
 
 .PHONY: install demo serve test lint format clean
 
@@ -14,10 +16,20 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test,postgres,redis,server]"
 	touch $(STAMP)
 
+# The kiosk's browser libraries and eslint, exactly as package-lock.json pins them.
+$(NPM_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NPM_STAMP)
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its own here).
+$(CHROMIUM):
+	apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+
 %.mo: %.po $(STAMP)
 	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
 
-install: $(STAMP) $(MO)
+install: $(STAMP) $(MO) $(NPM_STAMP)
 
 demo: install
 	$(VENV)/bin/signage demo
@@ -29,13 +41,14 @@ lint: install
 	$(VENV)/bin/ruff check signage tests bench migrations
 	$(VENV)/bin/ruff format --check signage tests bench migrations
 	$(VENV)/bin/mypy
+	node_modules/.bin/eslint static/player
 
 format: install
 	$(VENV)/bin/ruff check --fix signage tests bench migrations
 	$(VENV)/bin/ruff format signage tests bench migrations
 
-test: lint
+test: lint $(CHROMIUM)
 	$(VENV)/bin/pytest
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache $(MO)
+	rm -rf $(VENV) node_modules instance .pytest_cache .mypy_cache .ruff_cache $(MO)

@@ -1,0 +1,312 @@
+/* Infotavle kiosk: how each slide kind looks. `render` builds a slide into a layer and
+ * resolves once its pictures are decoded and its video can play, so the cross-fade
+ * never shows a half-loaded slide. Brand-locked: slides choose fields, not styles. */
+"use strict";
+
+window.Infotavle = window.Infotavle || {};
+
+Infotavle.slides = (function () {
+  const PREPARE_TIMEOUT_MS = 4000;
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null && text !== "") {
+      node.textContent = String(text);
+    }
+    return node;
+  }
+
+  function pictogram(name) {
+    const node = el("span", "pictogram");
+    node.setAttribute("aria-hidden", "true");
+    // A mask, so the icon takes the brand colour (CSSOM, which the CSP allows).
+    const url = "url(/player/icons/" + encodeURIComponent(name) + ".svg)";
+    node.style.webkitMaskImage = url;
+    node.style.maskImage = url;
+    return node;
+  }
+
+  function textBlock(fields, slide, names) {
+    const box = el("div", "text");
+    if (slide.pictogram) {
+      box.appendChild(pictogram(slide.pictogram));
+    }
+    if (fields.heading) {
+      box.appendChild(el("h1", "heading", fields.heading));
+    }
+    names.forEach(function (name) {
+      if (fields[name]) {
+        box.appendChild(el("div", name, fields[name]));
+      }
+    });
+    if (fields.footer) {
+      box.appendChild(el("footer", "footer", fields.footer));
+    }
+    return box;
+  }
+
+  function picture(slide, fields, ready) {
+    const asset = (slide.assets || [])[0];
+    const img = el("img", "media " + (fields.fit === "fill" ? "fill" : "fit"));
+    img.alt = slide.alt || "";
+    if (asset) {
+      img.src = asset.url;
+      ready.push(
+        img.decode ? img.decode().catch(function () {}) : Promise.resolve()
+      );
+    }
+    return img;
+  }
+
+  function video(slide, ready) {
+    const asset = (slide.assets || [])[0];
+    const node = el("video", "media fit");
+    node.muted = true;
+    node.defaultMuted = true;
+    node.setAttribute("muted", "");
+    node.setAttribute("playsinline", "");
+    node.loop = true;
+    node.preload = "auto";
+    if (asset) {
+      node.src = asset.url;
+      ready.push(
+        new Promise(function (resolve) {
+          node.addEventListener("canplay", resolve, { once: true });
+          node.addEventListener("error", resolve, { once: true });
+        })
+      );
+    }
+    return node;
+  }
+
+  function qrSvg(text) {
+    const code = qrcode(0, "M");
+    code.addData(text);
+    code.make();
+    return code.createSvgTag({ cellSize: 8, margin: 2, scalable: true });
+  }
+
+  function clockFace(timeZone) {
+    const face = el("div", "clock-face");
+    face.appendChild(el("div", "clock-time"));
+    face.appendChild(el("div", "clock-date"));
+    face.dataset.timeZone = timeZone || "";
+    return face;
+  }
+
+  const BUILDERS = {
+    text: function (slide, fields) {
+      return textBlock(fields, slide, ["body"]);
+    },
+    news: function (slide, fields) {
+      const box = textBlock(fields, slide, ["body"]);
+      const meta = [fields.source, fields.date].filter(Boolean).join(" · ");
+      if (meta) {
+        box.appendChild(el("div", "meta", meta));
+      }
+      return box;
+    },
+    calendar: function (slide, fields) {
+      const box = textBlock({ heading: fields.heading, footer: fields.footer }, slide, []);
+      const list = el("ul", "events");
+      String(fields.events || "")
+        .split("\n")
+        .filter(function (line) {
+          return line.trim();
+        })
+        .forEach(function (line) {
+          list.appendChild(el("li", "", line));
+        });
+      box.insertBefore(list, box.querySelector(".footer"));
+      return box;
+    },
+    image: function (slide, fields, ready) {
+      const frag = el("div", "picture");
+      frag.appendChild(picture(slide, fields, ready));
+      if (fields.caption) {
+        frag.appendChild(el("div", "caption", fields.caption));
+      }
+      return frag;
+    },
+    pdf_page: function (slide, fields, ready) {
+      return BUILDERS.image(slide, fields, ready);
+    },
+    image_text: function (slide, fields, ready) {
+      const box = el("div", "image-text");
+      const side = el("div", "picture");
+      side.appendChild(picture(slide, fields, ready));
+      box.appendChild(side);
+      box.appendChild(textBlock(fields, slide, ["body"]));
+      return box;
+    },
+    video: function (slide, fields, ready) {
+      const frag = el("div", "picture");
+      frag.appendChild(video(slide, ready));
+      if (fields.caption) {
+        frag.appendChild(el("div", "caption", fields.caption));
+      }
+      return frag;
+    },
+    webpage: function (slide, fields) {
+      const frame = el("iframe", "webpage");
+      // Scripts may run, but the page gets a unique origin: no access to the kiosk.
+      frame.setAttribute("sandbox", "allow-scripts");
+      frame.setAttribute("referrerpolicy", "no-referrer");
+      frame.src = fields.url || "about:blank";
+      frame.dataset.refreshS = fields.refresh_s || "";
+      return frame;
+    },
+    qr: function (slide, fields) {
+      const box = el("div", "qr-slide");
+      box.appendChild(textBlock({ heading: fields.heading, body: fields.body }, slide, ["body"]));
+      const code = el("div", "qr");
+      if (fields.url) {
+        code.innerHTML = qrSvg(fields.url); // markup made by the QR library from our text
+      }
+      box.appendChild(code);
+      if (fields.url) {
+        box.appendChild(el("div", "qr-url", fields.url));
+      }
+      return box;
+    },
+    clock: function (slide, fields, ready, context) {
+      const box = el("div", "clock-slide");
+      if (slide.pictogram) {
+        box.appendChild(pictogram(slide.pictogram));
+      }
+      if (fields.heading) {
+        box.appendChild(el("h1", "heading", fields.heading));
+      }
+      box.appendChild(clockFace(context.timeZone));
+      return box;
+    },
+  };
+
+  function withTimeout(promises) {
+    return Promise.race([
+      Promise.all(promises),
+      new Promise(function (resolve) {
+        setTimeout(resolve, PREPARE_TIMEOUT_MS);
+      }),
+    ]);
+  }
+
+  /* Build a showing into `layer`; resolves when it is ready to be seen. */
+  function render(layer, showing, manifest, context) {
+    layer.textContent = "";
+    layer.className = "layer";
+    const ready = [];
+    let content;
+    if (showing.kind === "slide") {
+      const slide = (manifest.slides || {})[String(showing.entry.slide)];
+      if (!slide) {
+        content = brandSlide(manifest, context);
+      } else {
+        const language = showing.entry.language;
+        const fields = Infotavle.timeline.fieldsFor(slide, language);
+        const build = BUILDERS[slide.kind] || BUILDERS.text;
+        content = build(slide, fields, ready, context);
+        layer.classList.add("kind-" + slide.kind);
+        if (language) {
+          layer.setAttribute("lang", language);
+        }
+      }
+    } else {
+      content = brandSlide(manifest, context);
+      layer.classList.add("kind-brand");
+    }
+    layer.appendChild(content);
+    updateClocks(layer);
+    return withTimeout(ready);
+  }
+
+  function brandSlide(manifest, context) {
+    const brand = manifest.brand || {};
+    const box = el("div", "brand-slide");
+    box.appendChild(el("h1", "heading", brand.name || "Infotavle"));
+    box.appendChild(clockFace(context.timeZone));
+    return box;
+  }
+
+  const timeFormats = {};
+  function formatter(timeZone, kind) {
+    const key = timeZone + "|" + kind;
+    if (!timeFormats[key]) {
+      const options =
+        kind === "time"
+          ? { hour: "2-digit", minute: "2-digit" }
+          : { weekday: "long", day: "numeric", month: "long", year: "numeric" };
+      try {
+        timeFormats[key] = new Intl.DateTimeFormat(
+          "da-DK",
+          Object.assign({ timeZone: timeZone || undefined }, options)
+        );
+      } catch (error) {
+        timeFormats[key] = new Intl.DateTimeFormat("da-DK", options);
+      }
+    }
+    return timeFormats[key];
+  }
+
+  /* Every clock in `root` shows the corrected time in its display's zone. */
+  function updateClocks(root) {
+    const now = new Date(Infotavle.clock.now());
+    root.querySelectorAll(".clock-face").forEach(function (face) {
+      const zone = face.dataset.timeZone;
+      face.querySelector(".clock-time").textContent = formatter(zone, "time").format(now);
+      face.querySelector(".clock-date").textContent = formatter(zone, "date").format(now);
+    });
+  }
+
+  function formatTime(timeZone) {
+    return formatter(timeZone, "time").format(new Date(Infotavle.clock.now()));
+  }
+
+  /* Start what moves once a layer becomes visible (video, page refresh). */
+  function start(layer) {
+    layer.querySelectorAll("video").forEach(function (node) {
+      try {
+        node.currentTime = 0;
+      } catch (error) {
+        // not seekable yet: it starts from the beginning anyway
+      }
+      const playing = node.play();
+      if (playing && playing.catch) {
+        playing.catch(function () {});
+      }
+    });
+    const timers = [];
+    layer.querySelectorAll("iframe.webpage").forEach(function (frame) {
+      const seconds = Number(frame.dataset.refreshS);
+      if (seconds > 0) {
+        timers.push(
+          setInterval(function () {
+            frame.src = frame.src; // eslint-disable-line no-self-assign -- reloads the page
+          }, seconds * 1000)
+        );
+      }
+    });
+    layer._timers = timers;
+  }
+
+  /* Stop and release a layer that is no longer visible. */
+  function stop(layer) {
+    (layer._timers || []).forEach(clearInterval);
+    layer._timers = [];
+    layer.querySelectorAll("video").forEach(function (node) {
+      node.pause();
+    });
+  }
+
+  return {
+    render: render,
+    start: start,
+    stop: stop,
+    updateClocks: updateClocks,
+    formatTime: formatTime,
+    qrSvg: qrSvg,
+  };
+})();

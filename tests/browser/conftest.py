@@ -1,0 +1,259 @@
+"""Kiosk journeys in Debian's Chromium against a real `signage serve`.
+
+Each test gets its own instance with a small municipality: one location whose displays
+all play a playlist of short text slides, a group of those displays (by tag), and a
+facility manager with an API token. Kiosks are real browser pages: they pair, fetch,
+cache and play exactly as a screen would.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests import processes
+from tests.processes import PASSWORD, running, signage
+
+CHROMIUM = Path("/usr/bin/chromium")
+MANAGER = "leder@testby.dk"
+SLIDE_S = 3  # long enough to read a slide, short enough to watch several
+
+LOCATION = """\
+location: {slug: testby, name: Testby Kommune, timezone: Europe/Copenhagen, public: true}
+displays:
+  - name: Reception
+    orientation: landscape
+    resolution: [1920, 1080]
+    languages: [da]
+    tags: [kiosktest]
+  - name: Kantine
+    orientation: landscape
+    resolution: [1920, 1080]
+    languages: [da]
+    tags: [kiosktest]
+groups:
+  - {slug: testskaerme, name: Testskærme, tag: kiosktest}
+"""
+
+PLAYLIST = f"""\
+slug: testliste
+name: Testliste
+location: testby
+slides:
+  - key: test.en
+    title: Første
+    template: text
+    duration: {SLIDE_S}
+    pictogram: info
+    fields: {{heading: "Første dias", body: "Et"}}
+  - key: test.to
+    title: Andet
+    template: text
+    duration: {SLIDE_S}
+    pictogram: clock
+    fields: {{heading: "Andet dias", body: "To"}}
+  - key: test.tre
+    title: Tredje
+    template: clock
+    duration: {SLIDE_S}
+    fields: {{heading: "Klokken er"}}
+schedules:
+  - target: {{location: testby}}
+    tier: normal
+"""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if CHROMIUM.exists():
+        return
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing (`make test` installs it)")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+@dataclass
+class Server:
+    base: str
+    instance: Path
+    logs: Path
+    token: str  # a facility manager's API token
+
+    def api(self, method: str, path: str, json: Any = None) -> requests.Response:
+        return requests.request(
+            method,
+            f"{self.base}/api/v1{path}",
+            json=json,
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=20,
+        )
+
+    def location_id(self) -> int:
+        items = self.api("GET", "/locations?limit=500").json()["items"]
+        return int(next(loc["id"] for loc in items if loc["slug"] == "testby"))
+
+    def display_id(self, name: str) -> int:
+        items = self.api("GET", "/displays?limit=500").json()["items"]
+        return int(next(d["id"] for d in items if d["name"] == name))
+
+    def slide_id(self, title: str) -> int:
+        items = self.api("GET", "/slides?limit=500").json()["items"]
+        return int(next(s["id"] for s in items if s["title"] == title))
+
+
+@pytest.fixture
+def instance(tmp_path: Path) -> tuple[Path, str]:
+    """A migrated instance with the test content and a facility manager's token."""
+    instance = tmp_path / "instance"
+    content = tmp_path / "content"
+    (content / "displays").mkdir(parents=True)
+    (content / "playlists").mkdir(parents=True)
+    (content / "displays" / "testby.yaml").write_text(LOCATION)
+    (content / "playlists" / "testliste.yaml").write_text(PLAYLIST)
+    for args in (
+        ("db", "upgrade"),
+        ("import", str(content)),
+        ("user", "add", MANAGER, "--role", "facility_manager", "--location", "testby",
+         "--password", PASSWORD),
+    ):  # fmt: skip
+        done = signage(instance, *args)
+        assert done.returncode == 0, done.stderr
+    made = signage(instance, "token", "add", MANAGER)
+    assert made.returncode == 0, made.stderr
+    return instance, made.stdout.strip()
+
+
+class Servers:
+    """`signage serve` on one instance, started and stopped at will, always on the same
+    port: a kiosk's storage and service worker belong to its origin, so a restarted
+    server must come back where its kiosks left it."""
+
+    def __init__(self, instance: Path, token: str, logs: Path) -> None:
+        self.instance, self.token, self.logs = instance, token, logs
+        self.port = processes.free_port()
+        self._running: list[Any] = []
+
+    def start(self) -> Server:
+        logs = self.logs / f"serve-{len(self._running)}-{time.monotonic_ns()}"
+        logs.mkdir()
+        manager = running(self.instance, logs, "serve")
+        base, _ = manager.__enter__()
+        self._running.append(manager)
+        return Server(base, self.instance, logs, self.token)
+
+    def stop(self) -> None:
+        self._running.pop().__exit__(None, None, None)
+
+    def stop_all(self) -> None:
+        while self._running:
+            self.stop()
+
+
+@pytest.fixture
+def servers(
+    instance: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Servers]:
+    path, token = instance
+    found = Servers(path, token, tmp_path)
+    # `running` binds a port from free_port(); give it the same one every time.
+    monkeypatch.setattr(processes, "free_port", lambda: found.port)
+    yield found
+    found.stop_all()
+
+
+@pytest.fixture
+def server(servers: Servers) -> Server:
+    return servers.start()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--no-sandbox", "--disable-gpu", "--autoplay-policy=no-user-gesture-required"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def kiosk_context(browser: Browser) -> Iterator[Callable[[], BrowserContext]]:
+    """New browser profiles (one per kiosk), closed after the test."""
+    made: list[BrowserContext] = []
+
+    def make() -> BrowserContext:
+        context = browser.new_context(viewport={"width": 960, "height": 540})
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+def wait_for(condition: Callable[[], Any], within_s: float, what: str) -> Any:
+    """Poll until `condition()` is truthy; fail naming `what` after `within_s`."""
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            value = condition()
+        except Exception:  # a page mid-reload answers nothing for a moment
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not within {within_s} s")
+        time.sleep(0.1)
+
+
+def shown_slide(page: Page) -> str | None:
+    """The slide on the visible layer (a slide id, or `brand` / `blank`)."""
+    return page.evaluate("document.getElementById('stage').dataset.slideId || null")  # type: ignore[no-any-return]
+
+
+def shown_heading(page: Page) -> str:
+    return page.evaluate(  # type: ignore[no-any-return]
+        "(() => { const h = document.querySelector('.layer.visible .heading');"
+        " return h ? h.textContent : ''; })()"
+    )
+
+
+def open_kiosk(context: BrowserContext, base: str, query: str = "") -> Page:
+    page = context.new_page()
+    page.goto(f"{base}/player{query}")
+    return page
+
+
+def pairing_code(page: Page) -> str:
+    return wait_for(  # type: ignore[no-any-return]
+        lambda: page.evaluate("document.getElementById('pairing-code').dataset.code || ''"),
+        10,
+        "the kiosk shows a pairing code",
+    )
+
+
+def pair(page: Page, server: Server, name: str) -> int:
+    """Pair the kiosk on `page` as the existing display `name`; returns its id."""
+    display_id = server.display_id(name)
+    answer = server.api(
+        "POST", "/displays/pair", {"code": pairing_code(page), "display_id": display_id}
+    )
+    assert answer.status_code in {200, 201}, answer.text
+    return display_id
+
+
+def playing(page: Page, within_s: float = 10) -> str:
+    """Wait until the kiosk shows a slide; returns its id."""
+    return wait_for(  # type: ignore[no-any-return]
+        lambda: (shown_slide(page) or "").isdigit() and shown_slide(page),
+        within_s,
+        "the kiosk plays a slide",
+    )
