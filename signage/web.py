@@ -3,7 +3,7 @@ database session and the caller's principal. Only interfaces import this module.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g, request
 from flask_login import current_user
@@ -15,6 +15,7 @@ from signage.accounts.permissions import Principal
 from signage.accounts.security import hash_token
 from signage.accounts.services import principal_for_token, principal_for_user
 from signage.db import Database
+from signage.screens import devices
 from signage.screens.models import Display
 
 
@@ -69,6 +70,25 @@ def load_user(user_id: str) -> Any:
         return None
     user = db_session().get(User, int(user_id))
     return user if user is not None and user.active else None
+
+
+def registrations() -> devices.AddressLimiter:
+    """This app's limiter of pairing registrations per address."""
+    limiter = devices.AddressLimiter(
+        devices.REGISTRATIONS_PER_WINDOW, devices.REGISTRATION_WINDOW_S
+    )
+    return cast(
+        devices.AddressLimiter,
+        current_app.extensions.setdefault("signage.registrations", limiter),
+    )
+
+
+def heartbeats() -> devices.HeartbeatBuffer:
+    """This app's heartbeats waiting for their batched write."""
+    buffer = devices.HeartbeatBuffer()
+    return cast(
+        devices.HeartbeatBuffer, current_app.extensions.setdefault("signage.heartbeats", buffer)
+    )
 
 
 def current_display() -> Display | None:

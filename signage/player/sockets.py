@@ -33,7 +33,7 @@ from signage.reports.services import record_plays
 from signage.scheduling.models import Manifest
 from signage.screens import devices
 from signage.screens.models import Display
-from signage.web import database
+from signage.web import database, heartbeats
 
 log = logging.getLogger(__name__)
 MAX_TOKEN_CHARS = 200
@@ -94,8 +94,8 @@ def heartbeat(payload: Any = None) -> dict[str, str] | None:
         beat = devices.parse_heartbeat(payload)
     except ValueError as exc:
         return refuse(str(exc))
-    devices.heartbeats.record(display_id, beat, utcnow())
-    devices.heartbeats.flush_if_due(database())
+    heartbeats().record(display_id, beat, utcnow())
+    heartbeats().flush_if_due(database())
     return None
 
 

@@ -20,7 +20,7 @@ from signage.scheduling.models import Manifest
 from signage.scheduling.propagator import Propagator
 from signage.screens import devices
 from signage.screens.models import Display
-from signage.web import current_display, database, db_session
+from signage.web import current_display, database, db_session, heartbeats, registrations
 
 bp = Blueprint("player", __name__, url_prefix="/player")
 
@@ -58,7 +58,7 @@ def device() -> Display:
 def register() -> tuple[Response, int]:
     """A kiosk without a token asks for a pairing code to show."""
     try:
-        devices.registrations.check(request.remote_addr or "unknown")
+        registrations().check(request.remote_addr or "unknown")
     except devices.RateLimited as exc:
         response = jsonify(exc.to_body())
         response.headers["Retry-After"] = str(exc.retry_after_s)
@@ -101,8 +101,8 @@ def heartbeat() -> tuple[str, int]:
         beat = devices.parse_heartbeat(json_body())
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from exc
-    devices.heartbeats.record(device().id, beat, utcnow())
-    devices.heartbeats.flush_if_due(database())
+    heartbeats().record(device().id, beat, utcnow())
+    heartbeats().flush_if_due(database())
     return "", 204
 
 

@@ -24,7 +24,7 @@ from signage.screens.models import Display, Group, GroupMember, Pairing, Revoked
 from signage.screens.services import DisplayService, install_token, retire_token
 
 # No 0/O, 1/I/L, 5/S or 8/B: a code is read off a screen across a room and typed on a phone.
-CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY2346789"
+CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXY234679"
 CODE_LENGTH = 8
 PAIRING_VALID = timedelta(minutes=15)
 REGISTRATIONS_PER_WINDOW = 10
@@ -88,9 +88,6 @@ class AddressLimiter:
             recent.append(now)
 
 
-registrations = AddressLimiter(REGISTRATIONS_PER_WINDOW, REGISTRATION_WINDOW_S)
-
-
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
@@ -99,7 +96,7 @@ def register(session: Session, now: datetime) -> Registration:
     """A new pairing code for a kiosk without a token."""
     code = new_code()
     while session.scalar(select(Pairing.id).where(Pairing.code == code, Pairing.expires_at > now)):
-        code = new_code()  # 27^8 codes: a clash among the live ones is rare, but possible
+        code = new_code()  # 26^8 codes: a clash among the live ones is rare, but possible
     secret = new_token()
     pairing = Pairing(code=code, secret_hash=hash_token(secret), expires_at=now + PAIRING_VALID)
     session.add(pairing)
@@ -297,6 +294,3 @@ class HeartbeatBuffer:
         # A core UPDATE: a heartbeat changes nothing a screen shows, so no change-log row.
         session.connection().execute(statement, rows)
         return list(pending)
-
-
-heartbeats = HeartbeatBuffer()
