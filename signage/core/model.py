@@ -124,7 +124,7 @@ class Content:
     holidays: dict[str, frozenset[date]] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     slide: int
     revision: int
@@ -194,14 +194,14 @@ class Loop(Sequence[Entry]):
 EMPTY_LOOP = Loop()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AlertShown:
     id: int
     severity: Severity
     shown: str  # fullscreen | banner | ticker | waiting
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Segment:
     region: str
     start: datetime

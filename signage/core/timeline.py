@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from itertools import cycle, pairwise
-from operator import add
+from operator import add, attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,8 +48,14 @@ Answer = tuple[Tier | None, bool, Loop]  # (tier, blank, loop) of the content at
 # What of a schedule an answer depends on: (tier rank, playlist, weight, fallback level).
 Part = tuple[int, int, int, int]
 CAMPAIGN, NORMAL, FALLBACK, OTHER = range(4)
-_RANKS = {Tier.CAMPAIGN: CAMPAIGN, Tier.NORMAL: NORMAL, Tier.FALLBACK: FALLBACK}
 UNPOWERED: Answer = (None, True, EMPTY_LOOP)  # outside power windows the screen is blank
+BY_ID = attrgetter("id")
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+def _us(instant: datetime) -> int:
+    return (instant - EPOCH) // MICROSECOND
 
 
 def reaches(display: DisplaySpec, target: Target) -> bool:
@@ -182,6 +188,13 @@ class Resolver:
         # and kept across `with_schedule`: a schedule's dates and target do not enter them.
         self._answers: dict[tuple[object, ...], Answer] = {}
         self._validity: dict[str, list[datetime]] = {}
+        self._playables: dict[tuple[int, str, str, int], Playable] = {}
+        # The sweep works on instants as integer microseconds since the epoch.
+        self._flips: dict[tuple[int, str, date, date], tuple[Recurrence, list[int]]] = {}
+        self._power_flips: dict[tuple[object, ...], list[int]] = {}
+        self._midnights: dict[tuple[str, date, date], list[int]] = {}
+        self._validity_us: dict[str, list[int]] = {}
+        self._instants: dict[int, datetime] = {}
         self._candidates: dict[tuple[object, ...], Candidates] = {}
         self._positions: dict[int, int] | None = None
         self._reaching: dict[int, tuple[DisplaySpec, list[ScheduleSpec]]] = {}
@@ -231,7 +244,7 @@ class Resolver:
             targets += [Target(TargetKind.GROUP, g) for g in display.groups]
             targets += [Target(TargetKind.LOCATION, loc) for loc in display.locations]
             schedules = [s for target in targets for s in self._by_target.get(target, ())]
-            found = self._reaching[display.id] = (display, sorted(schedules, key=lambda s: s.id))
+            found = self._reaching[display.id] = (display, sorted(schedules, key=BY_ID))
         return found[1]
 
     def regions(self, display: DisplaySpec) -> list[str]:
@@ -265,6 +278,52 @@ class Resolver:
             self._occurrences[key] = found
         return found
 
+    def on_off(self, recurrence: Recurrence, zone: ZoneInfo, first: date, last: date) -> list[int]:
+        """The instants (µs) where the recurrence's occurrences start or end. They never
+        touch, so each instant turns the recurrence on or off."""
+        key = (id(recurrence), zone.key, first, last)
+        found = self._flips.get(key)
+        if found is None or found[0] is not recurrence:  # the entry holds it: ids stay its
+            intervals = self.occurrences(recurrence, zone, first, last)
+            found = self._flips[key] = (recurrence, [_us(t) for span in intervals for t in span])
+        return found[1]
+
+    def power_on_off(
+        self, display: DisplaySpec, zone: ZoneInfo, first: date, last: date
+    ) -> list[int]:
+        """The instants (µs) where the display's power windows, merged, start or end."""
+        key = (display.power, zone.key, first, last)
+        found = self._power_flips.get(key)
+        if found is None:
+            intervals: list[Interval] = []
+            for recurrence in display.power:
+                intervals += self.occurrences(recurrence, zone, first, last)
+            found = self._power_flips[key] = [_us(t) for span in merge(intervals) for t in span]
+        return found
+
+    def midnights(self, zone: ZoneInfo, first: date, last: date) -> list[int]:
+        """Local midnights (µs) from `first` to the day after `last`."""
+        key = (zone.key, first, last)
+        found = self._midnights.get(key)
+        if found is None:
+            days = range((last - first).days + 2)
+            found = [_us(local_instant(first + ONE_DAY * n, 0, zone)) for n in days]
+            self._midnights[key] = found
+        return found
+
+    def validity_us(self, zone: ZoneInfo) -> list[int]:
+        found = self._validity_us.get(zone.key)
+        if found is None:
+            found = self._validity_us[zone.key] = [_us(t) for t in self.validity_edges(zone)]
+        return found
+
+    def instant(self, us: int) -> datetime:
+        """The UTC datetime of `us`; a fleet's segments share a few instants."""
+        found = self._instants.get(us)
+        if found is None:
+            found = self._instants[us] = EPOCH + timedelta(microseconds=us)
+        return found
+
     def candidates(self, playlist: PlaylistSpec, orientation: str, zone: ZoneInfo) -> Candidates:
         key = (playlist.id, orientation, zone.key)
         found = self._candidates.get(key)
@@ -292,14 +351,14 @@ class Resolver:
         """Rule 5: K·W picks of smooth weighted round robin, each the playlist's next slide,
         each slide expanded to one entry per display language that has it (rule 6)."""
         weights = tuple(weight for _, weight in picks)
-        rounds = max(math.ceil(len(items[pid][0]) / weight) for pid, weight in picks)
+        rounds = max(-(-len(items[pid][0]) // weight) for pid, weight in picks)  # ⌈n ÷ w⌉
         expanded = [self._expanded(display, pid, items[pid]) for pid, _ in picks]
         # Each pick takes its playlist's next chunk: one cycling iterator per playlist,
         # driven in C by map() — loops run to thousands of picks across a fleet.
         cycles = [cycle(chunk_ids) for chunk_ids, _ in expanded]
         order = self._order(weights, rounds * sum(weights))
         chunk_ids = tuple(map(next, map(cycles.__getitem__, order)))
-        slides = frozenset().union(*(slide_ids for _, slide_ids in expanded))
+        slides = frozenset().union(*[slide_ids for _, slide_ids in expanded])
         return Loop(chunk_ids, self.chunks, slides)
 
     def _order(self, weights: tuple[int, ...], count: int) -> list[int]:
@@ -362,6 +421,29 @@ class Resolver:
         return found
 
 
+def _by_tier(
+    parts: tuple[Part, ...],
+) -> tuple[dict[int, int], dict[int, int], dict[int, dict[int, int]]]:
+    """The weights of the campaign and normal playlists, and of the fallback playlists by
+    level; a playlist reached twice counts once, at its largest weight."""
+    campaign: dict[int, int] = {}
+    normal: dict[int, int] = {}
+    levels: dict[int, dict[int, int]] = {}
+    for rank, pid, weight, level in parts:
+        if rank == NORMAL:
+            if weight > normal.get(pid, 0):
+                normal[pid] = weight
+        elif rank == CAMPAIGN:
+            campaign[pid] = 1
+        elif rank == FALLBACK:
+            at_level = levels.get(level)
+            if at_level is None:
+                at_level = levels[level] = {}
+            if weight > at_level.get(pid, 0):
+                at_level[pid] = weight
+    return campaign, normal, levels
+
+
 def entry_index(segment: Segment, at: datetime) -> int | None:
     """The loop entry playing at `at`: (at − anchor) mod loop length."""
     length = segment.loop_seconds
@@ -411,151 +493,159 @@ class _DisplayView:
         only decide when it is on (and, for fallbacks, its level)."""
         found: list[Part] = []
         for schedule in self.schedules:
-            rank = _RANKS.get(schedule.tier, OTHER)
-            if rank == CAMPAIGN:
-                found.append((rank, schedule.playlist_id, 1, 0))  # campaigns play at weight 1
-            elif rank == FALLBACK:
+            tier = schedule.tier
+            if tier == Tier.NORMAL:
+                found.append((NORMAL, schedule.playlist_id, schedule.weight, 0))
+            elif tier == Tier.CAMPAIGN:
+                found.append((CAMPAIGN, schedule.playlist_id, 1, 0))  # played at weight 1
+            elif tier == Tier.FALLBACK:
                 level = fallback_level(self.display, schedule.target)
-                found.append((rank, schedule.playlist_id, schedule.weight, level))
+                found.append((FALLBACK, schedule.playlist_id, schedule.weight, level))
             else:
-                found.append((rank, schedule.playlist_id, schedule.weight, 0))
+                found.append((OTHER, schedule.playlist_id, schedule.weight, 0))
         return found
 
     # -- the timeline ---------------------------------------------------------------------
     def timeline(self, start: datetime, end: datetime) -> list[Segment]:
-        first = start.astimezone(self.zone).date()
-        last = (end - timedelta(microseconds=1)).astimezone(self.zone).date()
-        # Occurrences of the day before reach into the first day (22:00–06:00).
-        occurrences, zone, before = self.resolver.occurrences, self.zone, first - ONE_DAY
-        # A sweep over the schedules' edges keeps the active set (a bit per schedule); the
-        # answer only changes where some schedule, power window, slide validity or alert
-        # starts or ends. At one instant ends sort before starts.
-        events = sorted(
-            (instant, starting, index)
-            for index, schedule in enumerate(self.schedules)
-            for begin, stop in occurrences(schedule.recurrence, zone, before, last)
-            for instant, starting in ((begin, 1), (stop, 0))
-        )
-        power = self._power(before, last)
-        midnights = [
-            local_instant(first + ONE_DAY * n, 0, zone) for n in range((last - first).days + 2)
-        ]
-        origin, finish = midnights[0], max(end, midnights[0])
-        validity = self.resolver.validity_edges(zone)
-        cuts = {*midnights, finish, *(e[0] for e in events)}
+        resolver, zone = self.resolver, self.zone
+        first = start.astimezone(zone).date()
+        last = (end - timedelta(microseconds=1)).astimezone(zone).date()
+        before = first - ONE_DAY  # occurrences of the day before reach into it (22:00–06:00)
+        # A sweep over instants in µs. Each schedule has a bit in `mask`, and `flips` holds
+        # at each instant the bits of the schedules that start or end there (one
+        # schedule's occurrences never touch, so an instant either starts or ends one).
+        # Power windows have the bit above the schedules'.
+        flips: dict[int, int] = {}
+        on_off = resolver.on_off
+        for index, schedule in enumerate(self.schedules):
+            bit = 1 << index
+            for instant in on_off(schedule.recurrence, zone, before, last):
+                flips[instant] = flips.get(instant, 0) ^ bit
+        power_bit = 1 << len(self.schedules)
+        if self.display.power:
+            for instant in resolver.power_on_off(self.display, zone, before, last):
+                flips[instant] = flips.get(instant, 0) ^ power_bit
+            mask = 0
+        else:
+            mask = power_bit  # no power windows: always on
+        midnights = resolver.midnights(zone, first, last)
+        origin, start_us, end_us = midnights[0], _us(start), _us(end)
+        finish = max(end_us, origin)
+        # The answer only changes where some schedule, power window, slide validity or
+        # alert starts or ends: those are the cuts.
+        validity = resolver.validity_us(zone)
+        cuts = {*flips, *midnights, finish}
         cuts.update(validity[bisect_right(validity, origin) : bisect_right(validity, finish)])
-        for begin, stop in power or ():
-            cuts.update((begin, stop))
-        for alert in self.alerts:
-            cuts.update(t for t in (alert.starts_at, alert.ends_at) if t is not None)
-        ordered = sorted(c for c in cuts if origin <= c <= finish)
+        alerts_us = [
+            (alert, _us(alert.starts_at), _us(alert.ends_at) if alert.ends_at else None)
+            for alert in self.alerts
+        ]
+        for _, begins, ends in alerts_us:
+            cuts.add(begins)
+            if ends is not None:
+                cuts.add(ends)
+        # Instants before the origin only set up the mask the first cut starts with.
+        ordered = sorted(c for c in cuts if c <= finish)
         midnight_set = set(midnights)
         # Equal active sets between equal validity edges give equal answers (the same
         # windows recur every day), so each is worked out once per display.
-        answers: dict[tuple[int, int, bool], Answer] = {}
-        mask, position, count = 0, 0, len(events)
-        powered, power_at, power_count = power is None, 0, len(power or ())
+        answers: dict[tuple[int, int], Answer] = {}
         runs: list[list[Any]] = []  # [start, end, tier, blank, alerts, loop], merged as we go
+        last_run: list[Any] | None = None
         for begin, stop in pairwise(ordered):
-            while position < count and events[position][0] <= begin:
-                _, starting, index = events[position]
-                mask = mask | (1 << index) if starting else mask & ~(1 << index)
-                position += 1
-            if power is not None:  # merged and ordered: the one that may cover `begin`
-                while power_at < power_count and power[power_at][1] <= begin:
-                    power_at += 1
-                powered = power_at < power_count and power[power_at][0] <= begin
-            key = (mask, bisect_right(validity, begin), powered)
+            mask ^= flips.get(begin, 0)
+            if begin < origin:
+                continue
+            key = (mask, bisect_right(validity, begin))
             answer = answers.get(key)
             if answer is None:
-                answer = answers[key] = self._answer(begin, mask, key[1]) if powered else UNPOWERED
+                answer = answers[key] = (
+                    self._answer(begin, mask, key[1]) if mask & power_bit else UNPOWERED
+                )
             tier, blank, loop = answer
-            alerts = self._alerts_at(begin, powered) if self.alerts else ()
-            last_run = runs[-1] if runs else None
+            alerts = self._alerts_at(begin, alerts_us, mask & power_bit) if alerts_us else ()
             if (
                 last_run is not None
-                and begin not in midnight_set
                 and last_run[2] is tier
+                # Loops of one resolver are equal when their chunk ids are.
+                and (last_run[5] is loop or last_run[5].chunk_ids == loop.chunk_ids)
                 and last_run[3] == blank
                 and last_run[4] == alerts
-                and (last_run[5] is loop or last_run[5] == loop)
+                and begin not in midnight_set
             ):
                 last_run[1] = stop
             else:
-                runs.append([begin, stop, tier, blank, alerts, loop])
+                last_run = [begin, stop, tier, blank, alerts, loop]
+                runs.append(last_run)
         # Clipping to [start, end) keeps each segment's anchor: where its run began.
+        at, region = resolver.instant, self.region
         return [
-            Segment(self.region, max(b, start), min(e, end), b, tier, blank, alerts, loop)
-            for b, e, tier, blank, alerts, loop in runs
-            if e > start and b < end
+            Segment(region, at(max(b, start_us)), at(min(e, end_us)), at(b), *answer)
+            for b, e, *answer in runs
+            if e > start_us and b < end_us
         ]
 
-    def _power(self, first: date, last: date) -> list[Interval] | None:
-        if not self.display.power:
-            return None
-        found: list[Interval] = []
-        for recurrence in self.display.power:
-            found += self.resolver.occurrences(recurrence, self.zone, first, last)
-        return merge(found)
-
     # -- the answer at one instant ----------------------------------------------------------
-    def _answer(self, t: datetime, mask: int, stretch: int) -> Answer:
-        """The powered answer at `t` for the schedules in `mask`. It depends only on the
-        schedules' parts, the display's languages, orientation and zone, and which slides
-        are valid (constant between validity edges), so displays alike in those share it."""
-        parts = frozenset(part for index, part in enumerate(self.parts) if mask >> index & 1)
+    def _answer(self, t: int, mask: int, stretch: int) -> Answer:
+        """The powered answer at `t` (µs) for the schedules in `mask`. It depends only on
+        the schedules' parts, the display's languages, orientation and zone, and which
+        slides are valid (constant between validity edges), so displays alike in those
+        share it."""
+        # A sorted tuple, not a frozenset: keys of ints and strings only are left alone by
+        # the garbage collector, and a fleet's answers are many.
+        parts = tuple(sorted({part for index, part in enumerate(self.parts) if mask >> index & 1}))
         display = self.display
         key = (display.languages, display.orientation, self.zone.key, stretch, parts)
         shared = self.resolver._answers
         found = shared.get(key)
         if found is None:
-            found = shared[key] = self._content_answer(t, parts)
+            found = shared[key] = self._content_answer(self.resolver.instant(t), stretch, parts)
         return found
 
-    def _content_answer(self, t: datetime, parts: frozenset[Part]) -> Answer:
-        """Rules 5 and 6 at `t`, given the parts of the schedules on at `t`."""
-        for rank, tier in ((CAMPAIGN, Tier.CAMPAIGN), (NORMAL, Tier.NORMAL)):
-            weights: dict[int, int] = {}
-            for part_rank, pid, weight, _ in parts:
-                if part_rank == rank:
-                    weights[pid] = max(weights.get(pid, 0), weight)
-            loop = self._loop(weights, t)
+    def _content_answer(self, t: datetime, stretch: int, parts: tuple[Part, ...]) -> Answer:
+        """Rules 5 and 6 at `t` (in validity stretch `stretch`), given the parts of the
+        schedules on at `t`."""
+        campaign, normal, levels = _by_tier(parts)
+        if campaign:
+            loop = self._loop(campaign, t, stretch)
             if loop:
-                return tier, False, loop
-        levels: dict[int, dict[int, int]] = {}
-        for part_rank, pid, weight, level in parts:
-            if part_rank == FALLBACK:
-                at_level = levels.setdefault(level, {})
-                at_level[pid] = max(at_level.get(pid, 0), weight)
+                return Tier.CAMPAIGN, False, loop
+        if normal:
+            loop = self._loop(normal, t, stretch)
+            if loop:
+                return Tier.NORMAL, False, loop
         for level in sorted(levels):
-            loop = self._loop(levels[level], t)
+            loop = self._loop(levels[level], t, stretch)
             if loop:
                 return Tier.FALLBACK, False, loop
         return Tier.BRAND, False, EMPTY_LOOP
 
-    def _loop(self, weights: dict[int, int], t: datetime) -> Loop:
-        """The loop of playlists at their weights (a playlist reached twice counts once,
-        at its largest weight), over their slides playable at `t`."""
+    def _loop(self, weights: dict[int, int], t: datetime, stretch: int) -> Loop:
+        """The loop of playlists at their weights over their slides playable at `t`."""
+        resolver = self.resolver
+        playables = resolver._playables
+        orientation, zone = self.display.orientation, self.zone
         items: dict[int, Playable] = {}
-        for pid in weights:
-            playable = self._candidates(pid).at(t)
+        for pid in sorted(weights):  # the picks go by playlist id
+            key = (pid, orientation, zone.key, stretch)
+            playable = playables.get(key)
+            if playable is None:
+                candidates = resolver.candidates(self.content.playlists[pid], orientation, zone)
+                playable = playables[key] = candidates.at(t)
             if playable[0]:
                 items[pid] = playable
         if not items:
             return EMPTY_LOOP
-        return self.resolver.loop(self.display, sorted((pid, weights[pid]) for pid in items), items)
+        return resolver.loop(self.display, [(pid, weights[pid]) for pid in items], items)
 
-    def _candidates(self, pid: int) -> Candidates:
-        return self.resolver.candidates(
-            self.content.playlists[pid], self.display.orientation, self.zone
-        )
-
-    def _alerts_at(self, t: datetime, powered: bool) -> tuple[AlertShown, ...]:
-        """Rule 1: newest critical fullscreen (hiding banner and ticker), else newest
-        warning as banner, infos in the ticker; the rest wait. Outside power windows only
-        critical and warning alerts show, so infos wait there too."""
+    def _alerts_at(
+        self, t: int, alerts: list[tuple[AlertSpec, int, int | None]], powered: int
+    ) -> tuple[AlertShown, ...]:
+        """Rule 1 at `t` (µs): newest critical fullscreen (hiding banner and ticker), else
+        newest warning as banner, infos in the ticker; the rest wait. Outside power
+        windows only critical and warning alerts show, so infos wait there too."""
         active = sorted(
-            (a for a in self.alerts if a.starts_at <= t and (a.ends_at is None or t < a.ends_at)),
+            (a for a, starts, ends in alerts if starts <= t and (ends is None or t < ends)),
             key=lambda a: (a.starts_at, a.id),
             reverse=True,
         )

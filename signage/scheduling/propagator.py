@@ -126,11 +126,12 @@ class Propagator:
         return self._build(warm, chosen, now)
 
     def _build(self, warm: _Warm, displays: Iterable[DisplaySpec], now: datetime) -> list[Built]:
-        built = []
-        for display in displays:
-            version, text, until = warm.writer.build(warm.resolver, display, now)
-            built.append(Built(display.id, version, text, until, rebuild_time(display, now), now))
-        return built
+        return [
+            Built(display.id, version, text, until, rebuild_time(display, now), now)
+            for display, version, text, until in warm.writer.build_many(
+                warm.resolver, displays, now
+            )
+        ]
 
     def _compute_schedule_changes(self, session: Session, changes: list[Change]) -> list[Built]:
         """Schedule changes on the warm snapshot: read only the changed rows, patch the
