@@ -1,0 +1,283 @@
+"""The /player Socket.IO namespace against a running `signage serve`, with the real
+python-socketio client: device-token auth, what a (re)connect brings, live alerts,
+commands and revocation, and hostile events refused while others are served."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+import socketio
+from sqlalchemy import select
+
+from signage.accounts.services import system_principal
+from signage.db import Database
+from signage.screens.models import Display, Location
+from signage.screens.services import DisplayService
+from tests.processes import REPO, running, signage
+
+pytestmark = pytest.mark.slow
+WAIT_S = 15
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Server:
+    base: str
+    token: str  # the Foyer display's device token
+    revoked: str  # a token the Foyer display had before
+    display_id: int
+    api_token: str  # a communicator's API token
+    log: Path
+
+    def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.api_token}"}
+        return requests.request(
+            method, f"{self.base}/api/v1/{path}", headers=headers, timeout=10, **kwargs
+        )
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("socket")
+    instance, content = root / "instance", root / "content"
+    shutil.copytree(REPO / "displays", content / "displays")
+    shutil.copytree(REPO / "playlists", content / "playlists")
+    assert signage(instance, "db", "upgrade").returncode == 0
+    assert signage(instance, "import", str(content)).returncode == 0
+    email = "kommunikation@gladsaxe.dk"
+    role = ("--role", "communicator", "--password", PASSWORD)
+    assert signage(instance, "user", "add", email, *role).returncode == 0
+    api_token = signage(instance, "token", "add", email).stdout.strip()
+    database = Database(f"sqlite:///{instance / 'signage.db'}")
+    with database.transaction() as session:
+        foyer = session.scalar(
+            select(Display)
+            .join(Location)
+            .where(Location.slug == "raadhuset", Display.name == "Foyer")
+        )
+        assert foyer is not None
+        service, admin = DisplayService(), system_principal(session)
+        revoked = service.issue_token(session, admin, foyer)
+        token = service.issue_token(session, admin, foyer)
+        display_id = foyer.id
+    database.dispose()
+    with running(instance, root, "serve") as (base, log):
+        yield Server(base, token, revoked, display_id, api_token, log)
+
+
+@dataclass
+class Kiosk:
+    """A python-socketio client that records what the server sends it."""
+
+    client: socketio.Client
+    received: list[tuple[str, Any]] = field(default_factory=list)
+    refused: list[Any] = field(default_factory=list)
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    def wait_for(self, event: str, predicate: Any = None, timeout: float = WAIT_S) -> Any:
+        deadline = time.monotonic() + timeout
+        with self.arrived:
+            while True:
+                for name, data in self.received:
+                    if name == event and (predicate is None or predicate(data)):
+                        return data
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError(f"no {event!r} within {timeout} s; got {self.received}")
+                self.arrived.wait(left)
+
+
+def kiosk(server: Server, token: str | None) -> Kiosk:
+    found = Kiosk(socketio.Client(reconnection=False))
+
+    def record(event: str) -> Any:
+        def handler(data: Any = None) -> None:
+            with found.arrived:
+                found.received.append((event, data))
+                found.arrived.notify_all()
+
+        return handler
+
+    for event in ("manifest", "alert", "alert_cleared", "command", "token_revoked"):
+        found.client.on(event, record(event), namespace="/player")
+    found.client.on("connect_error", found.refused.append, namespace="/player")
+    auth = {"token": token} if token is not None else None
+    found.client.connect(
+        server.base, namespaces=["/player"], transports=["websocket"], auth=auth, wait_timeout=10
+    )
+    return found
+
+
+@pytest.fixture
+def connected(server: Server) -> Iterator[Kiosk]:
+    found = kiosk(server, server.token)
+    yield found
+    found.client.disconnect()
+
+
+def manifest_version(server: Server) -> str:
+    deadline = time.monotonic() + WAIT_S
+    while time.monotonic() < deadline:
+        response = requests.get(
+            f"{server.base}/player/api/manifest",
+            headers={"Authorization": f"Bearer {server.token}"},
+            timeout=10,
+        )
+        if response.ok:
+            return str(response.json()["version"])
+        time.sleep(0.2)
+    raise AssertionError("no manifest")
+
+
+@pytest.mark.parametrize(
+    ("token", "reason"),
+    [(None, "unauthorized"), ("not-a-token", "unauthorized"), ("x" * 500, "unauthorized")],
+)
+def test_missing_and_wrong_tokens_are_refused(
+    server: Server, token: str | None, reason: str
+) -> None:
+    assert refusal(server, token) == {"message": reason}
+
+
+def test_a_revoked_token_is_refused_as_revoked(server: Server) -> None:
+    assert refusal(server, server.revoked) == {"message": "token_revoked"}
+
+
+def refusal(server: Server, token: str | None) -> Any:
+    """Why the server refused a connection with `token`, as the kiosk hears it."""
+    found = Kiosk(socketio.Client(reconnection=False))
+    found.client.on("connect_error", found.refused.append, namespace="/player")
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        found.client.connect(
+            server.base,
+            namespaces=["/player"],
+            transports=["websocket"],
+            auth={"token": token} if token is not None else None,
+            wait_timeout=10,
+        )
+    assert len(found.refused) == 1
+    return found.refused[0]
+
+
+def test_a_connect_brings_the_stored_manifest_version_and_active_alerts(server: Server) -> None:
+    version = manifest_version(server)
+    sent = server.api(
+        "POST",
+        "alerts",
+        json={"title": "Vandskade", "severity": "warning", "targets": {"all": True}},
+    ).json()
+    try:
+        found = kiosk(server, server.token)
+        try:
+            assert found.wait_for("manifest") == {"version": version}
+            alert = found.wait_for("alert", lambda a: a["id"] == sent["id"])
+            assert (alert["title"], alert["severity"]) == ("Vandskade", "warning")
+        finally:
+            found.client.disconnect()
+    finally:
+        server.api("POST", f"alerts/{sent['id']}/clear")
+
+
+def test_an_alert_arrives_at_once_is_acknowledged_and_clears(
+    server: Server, connected: Kiosk
+) -> None:
+    sent = server.api(
+        "POST",
+        "alerts",
+        json={"title": "Brand i kælderen", "severity": "critical", "targets": {"all": True}},
+    )
+    assert sent.status_code == 201, sent.text
+    alert_id = sent.json()["id"]
+
+    connected.wait_for("alert", lambda a: a["id"] == alert_id)
+    assert connected.client.call("ack", {"alert_id": alert_id}, namespace="/player") is None
+    server.api("POST", f"alerts/{alert_id}/clear")
+    connected.wait_for("alert_cleared", lambda a: a == {"id": alert_id})
+
+    receipt = server.api("GET", f"alerts/{alert_id}").json()
+    assert (receipt["delivered"], receipt["acknowledged"]) == (1, 1)
+
+
+def test_commands_reach_the_kiosk(server: Server, connected: Kiosk) -> None:
+    sent = server.api("POST", f"displays/{server.display_id}/commands", json={"action": "identify"})
+
+    assert sent.status_code == 202
+    assert connected.wait_for("command") == {"action": "identify"}
+
+
+def test_plays_and_heartbeats_are_taken_over_the_socket(server: Server, connected: Kiosk) -> None:
+    play = {
+        "id": "socket-play-0001",
+        "slide": 1,
+        "revision": 1,
+        "language": "da",
+        "started_at": "2026-11-26T09:00:00+01:00",
+        "duration_ms": 8000,
+    }
+    beat = {
+        "version": "v",
+        "slide": 1,
+        "player_version": "p",
+        "screen": [1920, 1080],
+        "clock_skew_ms": 3,
+    }
+
+    first = connected.client.call("plays", [play], namespace="/player")
+    again = connected.client.call("plays", [play], namespace="/player")
+    answer = connected.client.call("heartbeat", beat, namespace="/player")
+
+    assert (first, again, answer) == ({"accepted": 1}, {"accepted": 0}, None)
+
+
+@pytest.mark.parametrize(
+    ("event", "data", "phrase"),
+    [
+        ("heartbeat", {"slide": "seven"}, "slide"),
+        ("heartbeat", "beat", "object"),
+        ("ack", {"alert_id": "1"}, "alert_id"),
+        ("ack", {"alert_id": 999_999}, "no alert"),
+        ("plays", {"not": "a list"}, "list"),
+        ("plays", [{"id": "x"}], "malformed"),
+        ("self_destruct", {}, "unknown event"),
+    ],
+)
+def test_malformed_events_are_refused_with_a_reason_and_logged(
+    server: Server, connected: Kiosk, event: str, data: Any, phrase: str
+) -> None:
+    answer = connected.client.call(event, data, namespace="/player", timeout=10)
+
+    assert phrase in answer["error"]
+    assert connected.client.connected
+    assert "refused a kiosk event" in (server.log.parent / "stderr.txt").read_text()
+
+
+def test_an_oversized_message_ends_that_connection_and_no_other(
+    server: Server, connected: Kiosk
+) -> None:
+    hostile = kiosk(server, server.token)
+    hostile.client.emit("heartbeat", {"version": "x" * 1_000_000}, namespace="/player")
+
+    deadline = time.monotonic() + WAIT_S
+    while hostile.client.connected and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not hostile.client.connected
+    assert connected.client.call("heartbeat", {}, namespace="/player") is None
+    assert requests.get(f"{server.base}/healthz", timeout=10).ok
+
+
+def test_revoking_the_token_tells_the_connected_kiosk(server: Server) -> None:
+    found = kiosk(server, server.token)
+    try:
+        revoked = server.api("POST", f"displays/{server.display_id}/revoke")
+        assert revoked.status_code == 200, revoked.text
+        found.wait_for("token_revoked")
+    finally:
+        found.client.disconnect()
