@@ -37,8 +37,9 @@ class NaiveResolver(Resolver):
     """Every schedule checked for every display, and no loops or answers shared between
     displays."""
 
-    def reaching(self, display: DisplaySpec) -> list[ScheduleSpec]:
-        return [s for s in self.content.schedules if reaches(display, s.target)]
+    def schedule_groups(self, display: DisplaySpec) -> list[list[ScheduleSpec]]:
+        # A list of the display's own: nothing worked out from it is shared.
+        return [[s for s in self.content.schedules if reaches(display, s.target)]]
 
     def loop(self, display: Any, picks: Any, items: Any) -> Any:
         return self._build_loop(display, picks, items)

@@ -197,7 +197,10 @@ class Resolver:
         self._instants: dict[int, datetime] = {}
         self._candidates: dict[tuple[object, ...], Candidates] = {}
         self._positions: dict[int, int] | None = None
-        self._reaching: dict[int, tuple[DisplaySpec, list[ScheduleSpec]]] = {}
+        self._reaching: dict[int, tuple[DisplaySpec, list[list[ScheduleSpec]]]] = {}
+        self._display_targets: dict[int, tuple[DisplaySpec, list[Target]]] = {}
+        self._group_regions: dict[int, tuple[list[ScheduleSpec], set[str]]] = {}
+        self._sweeps: dict[tuple[object, ...], tuple[list[ScheduleSpec], _GroupSweep]] = {}
 
     def with_schedule(self, old: ScheduleSpec | None, new: ScheduleSpec | None) -> Resolver:
         """The same content with one schedule added, changed or removed, keeping every
@@ -238,18 +241,40 @@ class Resolver:
     # -- public ---------------------------------------------------------------------------
     def reaching(self, display: DisplaySpec) -> list[ScheduleSpec]:
         """Rule 4 through the target index: only the schedules that reach the display."""
+        schedules = [s for group in self.schedule_groups(display) for s in group]
+        return sorted(schedules, key=BY_ID)
+
+    def schedule_groups(self, display: DisplaySpec) -> list[list[ScheduleSpec]]:
+        """The schedules that reach the display (rule 4), as the target index's lists:
+        one per target that reaches it and has schedules. Displays that share a target
+        share its list, and what is worked out from it."""
         found = self._reaching.get(display.id)
         if found is None or found[0] is not display:
+            by_target = self._by_target
+            lists = [by_target.get(target) for target in self._targets(display)]
+            found = self._reaching[display.id] = (display, [group for group in lists if group])
+        return found[1]
+
+    def _targets(self, display: DisplaySpec) -> list[Target]:
+        found = self._display_targets.get(display.id)
+        if found is None or found[0] is not display:
             targets = [Target(TargetKind.DISPLAY, display.id), Target(TargetKind.ALL)]
-            targets += [Target(TargetKind.GROUP, g) for g in display.groups]
+            targets += [Target(TargetKind.GROUP, g) for g in sorted(display.groups)]
             targets += [Target(TargetKind.LOCATION, loc) for loc in display.locations]
-            schedules = [s for target in targets for s in self._by_target.get(target, ())]
-            found = self._reaching[display.id] = (display, sorted(schedules, key=BY_ID))
+            found = self._display_targets[display.id] = (display, targets)
         return found[1]
 
     def regions(self, display: DisplaySpec) -> list[str]:
-        found = {s.region for s in self.reaching(display)}
-        return sorted(found | {DEFAULT_REGION}, key=lambda r: (r != DEFAULT_REGION, r))
+        found = {DEFAULT_REGION}
+        for group in self.schedule_groups(display):
+            found |= self._regions_of(group)
+        return sorted(found, key=lambda r: (r != DEFAULT_REGION, r))
+
+    def _regions_of(self, group: list[ScheduleSpec]) -> set[str]:
+        found = self._group_regions.get(id(group))
+        if found is None or found[0] is not group:  # the entry holds the list: ids stay its
+            found = self._group_regions[id(group)] = (group, {s.region for s in group})
+        return found[1]
 
     def timeline(
         self, display: DisplaySpec, start: datetime, end: datetime, region: str = DEFAULT_REGION
@@ -286,6 +311,18 @@ class Resolver:
         if found is None or found[0] is not recurrence:  # the entry holds it: ids stay its
             intervals = self.occurrences(recurrence, zone, first, last)
             found = self._flips[key] = (recurrence, [_us(t) for span in intervals for t in span])
+        return found[1]
+
+    def group_sweep(
+        self, group: list[ScheduleSpec], region: str, zone: ZoneInfo, first: date, last: date
+    ) -> _GroupSweep:
+        """What the sweep needs of one list of schedules, in one region and zone over a
+        range of dates: shared by every display the list reaches."""
+        key = (id(group), region, zone.key, first, last)
+        found = self._sweeps.get(key)
+        if found is None or found[0] is not group:  # the entry holds the list: ids stay its
+            sweep = _GroupSweep.of(self, group, region, zone, first, last)
+            found = self._sweeps[key] = (group, sweep)
         return found[1]
 
     def power_on_off(
@@ -471,6 +508,55 @@ def duration_of(slide: SlideSpec, item_duration: int | None) -> int:
     return min(max(seconds, MIN_DURATION_S), MAX_DURATION_S)
 
 
+@dataclass
+class _GroupSweep:
+    """One list of schedules in one region and zone over a range of dates: how many
+    there are, at each instant the bits (from 0) of those that start or end there, and
+    their parts per location chain (fallback levels depend on it)."""
+
+    schedules: list[ScheduleSpec]
+    flips: dict[int, int]
+    _parts: dict[tuple[int, ...], list[Part]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        resolver: Resolver,
+        group: list[ScheduleSpec],
+        region: str,
+        zone: ZoneInfo,
+        first: date,
+        last: date,
+    ) -> _GroupSweep:
+        schedules = [s for s in group if s.region == region]
+        flips: dict[int, int] = {}
+        for index, schedule in enumerate(schedules):
+            bit = 1 << index
+            for instant in resolver.on_off(schedule.recurrence, zone, first, last):
+                flips[instant] = flips.get(instant, 0) ^ bit
+        return cls(schedules, flips)
+
+    def parts(self, display: DisplaySpec) -> list[Part]:
+        found = self._parts.get(display.locations)
+        if found is None:
+            found = [part_of(schedule, display) for schedule in self.schedules]
+            self._parts[display.locations] = found
+        return found
+
+
+def part_of(schedule: ScheduleSpec, display: DisplaySpec) -> Part:
+    """What of a schedule the answer depends on: its dates and target only decide when
+    it is on (and, for a fallback, its level)."""
+    tier, pid, weight = schedule.tier, schedule.playlist_id, schedule.weight
+    if tier == Tier.NORMAL:
+        return NORMAL, pid, weight, 0
+    if tier == Tier.CAMPAIGN:
+        return CAMPAIGN, pid, 1, 0  # campaigns play at weight 1
+    if tier == Tier.FALLBACK:
+        return FALLBACK, pid, weight, fallback_level(display, schedule.target)
+    return OTHER, pid, weight, 0
+
+
 class _DisplayView:
     """One display and region: the schedules, alerts and slides that can reach it."""
 
@@ -478,32 +564,10 @@ class _DisplayView:
         self.resolver, self.display, self.region = resolver, display, region
         self.content = resolver.content
         self.zone = ZoneInfo(display.timezone)
-
-    @cached_property
-    def schedules(self) -> list[ScheduleSpec]:
-        return [s for s in self.resolver.reaching(self.display) if s.region == self.region]
-
-    @cached_property
-    def alerts(self) -> list[AlertSpec]:
-        return [a for a in self.content.alerts if any(reaches(self.display, t) for t in a.targets)]
-
-    @cached_property
-    def parts(self) -> list[Part]:
-        """What of each schedule the answer depends on: a schedule's dates and target
-        only decide when it is on (and, for fallbacks, its level)."""
-        found: list[Part] = []
-        for schedule in self.schedules:
-            tier = schedule.tier
-            if tier == Tier.NORMAL:
-                found.append((NORMAL, schedule.playlist_id, schedule.weight, 0))
-            elif tier == Tier.CAMPAIGN:
-                found.append((CAMPAIGN, schedule.playlist_id, 1, 0))  # played at weight 1
-            elif tier == Tier.FALLBACK:
-                level = fallback_level(self.display, schedule.target)
-                found.append((FALLBACK, schedule.playlist_id, schedule.weight, level))
-            else:
-                found.append((OTHER, schedule.playlist_id, schedule.weight, 0))
-        return found
+        self.parts: list[Part] = []  # by bit, filled by the sweep
+        self.alerts = [
+            a for a in self.content.alerts if any(reaches(display, t) for t in a.targets)
+        ]
 
     # -- the timeline ---------------------------------------------------------------------
     def timeline(self, start: datetime, end: datetime) -> list[Segment]:
@@ -515,13 +579,21 @@ class _DisplayView:
         # at each instant the bits of the schedules that start or end there (one
         # schedule's occurrences never touch, so an instant either starts or ends one).
         # Power windows have the bit above the schedules'.
+        # Each list of schedules from the target index brings its flips, shifted past the
+        # bits of the lists before it.
         flips: dict[int, int] = {}
-        on_off = resolver.on_off
-        for index, schedule in enumerate(self.schedules):
-            bit = 1 << index
-            for instant in on_off(schedule.recurrence, zone, before, last):
-                flips[instant] = flips.get(instant, 0) ^ bit
-        power_bit = 1 << len(self.schedules)
+        parts, display, region = self.parts, self.display, self.region
+        offset = 0
+        for group in resolver.schedule_groups(display):
+            sweep = resolver.group_sweep(group, region, zone, before, last)
+            if not sweep.schedules:
+                continue
+            get = flips.get
+            for instant, bits in sweep.flips.items():
+                flips[instant] = get(instant, 0) ^ (bits << offset)
+            parts += sweep.parts(display)
+            offset += len(sweep.schedules)
+        power_bit = 1 << offset
         if self.display.power:
             for instant in resolver.power_on_off(self.display, zone, before, last):
                 flips[instant] = flips.get(instant, 0) ^ power_bit
