@@ -155,14 +155,17 @@ def refusal(server: Server, token: str | None) -> Any:
     """Why the server refused a connection with `token`, as the kiosk hears it."""
     found = Kiosk(socketio.Client(reconnection=False))
     found.client.on("connect_error", found.refused.append, namespace="/player")
-    with pytest.raises(socketio.exceptions.ConnectionError):
-        found.client.connect(
-            server.base,
-            namespaces=["/player"],
-            transports=["websocket"],
-            auth={"token": token} if token is not None else None,
-            wait_timeout=10,
-        )
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            found.client.connect(
+                server.base,
+                namespaces=["/player"],
+                transports=["websocket"],
+                auth={"token": token} if token is not None else None,
+                wait_timeout=10,
+            )
+    finally:
+        found.client.disconnect()
     assert len(found.refused) == 1
     return found.refused[0]
 
@@ -263,12 +266,16 @@ def test_an_oversized_message_ends_that_connection_and_no_other(
     server: Server, connected: Kiosk
 ) -> None:
     hostile = kiosk(server, server.token)
-    hostile.client.emit("heartbeat", {"version": "x" * 1_000_000}, namespace="/player")
-
-    deadline = time.monotonic() + WAIT_S
-    while hostile.client.connected and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not hostile.client.connected
+    raw = hostile.client.eio.ws.sock  # the client library drops it unclosed when cut off
+    try:
+        hostile.client.emit("heartbeat", {"version": "x" * 1_000_000}, namespace="/player")
+        deadline = time.monotonic() + WAIT_S
+        while hostile.client.connected and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not hostile.client.connected
+    finally:
+        hostile.client.disconnect()
+        raw.close()
     assert connected.client.call("heartbeat", {}, namespace="/player") is None
     assert requests.get(f"{server.base}/healthz", timeout=10).ok
 
