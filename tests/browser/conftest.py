@@ -23,10 +23,15 @@ from tests.processes import PASSWORD, running, signage
 
 CHROMIUM = Path("/usr/bin/chromium")
 MANAGER = "leder@testby.dk"
+EDITOR = "redaktoer@testby.dk"
+COMMUNICATOR = "kommunikation@testby.dk"  # critical alerts need this role
 SLIDE_S = 3  # long enough to read a slide, short enough to watch several
 
-LOCATION = """\
+ROOT = """\
 location: {slug: testby, name: Testby Kommune, timezone: Europe/Copenhagen, public: true}
+"""
+LOCATION = """\
+location: {slug: testhus, name: Testhuset, parent: testby}
 displays:
   - name: Reception
     orientation: landscape
@@ -45,12 +50,12 @@ groups:
 PLAYLIST = f"""\
 slug: testliste
 name: Testliste
-location: testby
+location: testhus
 slides:
   - key: test.en
     title: Første
     template: text
-    duration: {SLIDE_S}
+    duration: {2 * SLIDE_S}
     pictogram: info
     fields: {{heading: "Første dias", body: "Et"}}
   - key: test.to
@@ -65,7 +70,7 @@ slides:
     duration: {SLIDE_S}
     fields: {{heading: "Klokken er"}}
 schedules:
-  - target: {{location: testby}}
+  - target: {{location: testhus}}
     tier: normal
 """
 
@@ -80,24 +85,33 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @dataclass
+class Instance:
+    path: Path
+    content: Path  # the YAML it was imported from: edit and import again to change it
+    manager_token: str
+    editor_token: str
+    communicator_token: str
+
+
+@dataclass
 class Server:
     base: str
-    instance: Path
-    logs: Path
-    token: str  # a facility manager's API token
+    instance: Instance
 
-    def api(self, method: str, path: str, json: Any = None) -> requests.Response:
+    def api(
+        self, method: str, path: str, json: Any = None, token: str | None = None
+    ) -> requests.Response:
         return requests.request(
             method,
             f"{self.base}/api/v1{path}",
             json=json,
-            headers={"Authorization": f"Bearer {self.token}"},
+            headers={"Authorization": f"Bearer {token or self.instance.manager_token}"},
             timeout=20,
         )
 
     def location_id(self) -> int:
         items = self.api("GET", "/locations?limit=500").json()["items"]
-        return int(next(loc["id"] for loc in items if loc["slug"] == "testby"))
+        return int(next(loc["id"] for loc in items if loc["slug"] == "testhus"))
 
     def display_id(self, name: str) -> int:
         items = self.api("GET", "/displays?limit=500").json()["items"]
@@ -109,25 +123,34 @@ class Server:
 
 
 @pytest.fixture
-def instance(tmp_path: Path) -> tuple[Path, str]:
-    """A migrated instance with the test content and a facility manager's token."""
-    instance = tmp_path / "instance"
+def instance(tmp_path: Path) -> Instance:
+    """A migrated instance with the test content; a facility manager and an editor of
+    the displays' location, and a communicator of the municipality."""
+    path = tmp_path / "instance"
     content = tmp_path / "content"
     (content / "displays").mkdir(parents=True)
     (content / "playlists").mkdir(parents=True)
-    (content / "displays" / "testby.yaml").write_text(LOCATION)
+    (content / "displays" / "testby.yaml").write_text(ROOT)
+    (content / "displays" / "testhus.yaml").write_text(LOCATION)
     (content / "playlists" / "testliste.yaml").write_text(PLAYLIST)
-    for args in (
-        ("db", "upgrade"),
-        ("import", str(content)),
-        ("user", "add", MANAGER, "--role", "facility_manager", "--location", "testby",
-         "--password", PASSWORD),
-    ):  # fmt: skip
-        done = signage(instance, *args)
+    for args in (("db", "upgrade"), ("import", str(content))):
+        done = signage(path, *args)
         assert done.returncode == 0, done.stderr
-    made = signage(instance, "token", "add", MANAGER)
-    assert made.returncode == 0, made.stderr
-    return instance, made.stdout.strip()
+    tokens = []
+    for email, role, location in (
+        (MANAGER, "facility_manager", "testhus"),
+        (EDITOR, "editor", "testhus"),
+        (COMMUNICATOR, "communicator", "testby"),
+    ):
+        added = signage(
+            path, "user", "add", email, "--role", role, "--location", location,
+            "--password", PASSWORD,
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+        made = signage(path, "token", "add", email)
+        assert made.returncode == 0, made.stderr
+        tokens.append(made.stdout.strip())
+    return Instance(path, content, *tokens)
 
 
 class Servers:
@@ -135,18 +158,18 @@ class Servers:
     port: a kiosk's storage and service worker belong to its origin, so a restarted
     server must come back where its kiosks left it."""
 
-    def __init__(self, instance: Path, token: str, logs: Path) -> None:
-        self.instance, self.token, self.logs = instance, token, logs
+    def __init__(self, instance: Instance, logs: Path) -> None:
+        self.instance, self.logs = instance, logs
         self.port = processes.free_port()
         self._running: list[Any] = []
 
     def start(self) -> Server:
         logs = self.logs / f"serve-{len(self._running)}-{time.monotonic_ns()}"
         logs.mkdir()
-        manager = running(self.instance, logs, "serve")
+        manager = running(self.instance.path, logs, "serve")
         base, _ = manager.__enter__()
         self._running.append(manager)
-        return Server(base, self.instance, logs, self.token)
+        return Server(base, self.instance)
 
     def stop(self) -> None:
         self._running.pop().__exit__(None, None, None)
@@ -158,10 +181,9 @@ class Servers:
 
 @pytest.fixture
 def servers(
-    instance: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Servers]:
-    path, token = instance
-    found = Servers(path, token, tmp_path)
+    found = Servers(instance, tmp_path)
     # `running` binds a port from free_port(); give it the same one every time.
     monkeypatch.setattr(processes, "free_port", lambda: found.port)
     yield found

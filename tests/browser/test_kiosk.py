@@ -3,20 +3,67 @@ edits, outages, group sync, alerts and revocation (issue 5's acceptance)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from playwright.sync_api import Page
 
 from tests.browser.conftest import (
     SLIDE_S,
     Server,
+    Servers,
     open_kiosk,
+    pair,
     pairing_code,
     playing,
     shown_heading,
     shown_slide,
     wait_for,
 )
+from tests.processes import signage
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+# Backoff doubles from 1 s to 60 s with ±50 % jitter; after the outages here (under
+# 40 s) the next try comes within about 50 s.
+BACKOFF_CEILING_S = 70
+
+
+def seconds_into_showing(page: Page) -> float:
+    return page.evaluate(  # type: ignore[no-any-return]
+        "(Infotavle.clock.now() - Date.parse(document.getElementById('stage').dataset.entryStart))"
+        " / 1000"
+    )
+
+
+def showing(page: Page) -> tuple[str, str]:
+    """The visible slide and when its showing began by the timeline."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        "(() => { const d = document.getElementById('stage').dataset;"
+        " return [d.slideId || '', d.entryStart || '']; })()"
+    )
+
+
+def offline_ready(page: Page) -> bool:
+    """The service worker controls the page and keeps the shell and the manifest."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """(async () => {
+          if (!navigator.serviceWorker.controller) return false;
+          const v = document.body.dataset.playerVersion;
+          if (!(await caches.has('infotavle-shell-' + v))) return false;
+          const shell = await caches.open('infotavle-shell-' + v);
+          if (!(await shell.match('/player'))) return false;
+          return !!localStorage.getItem('infotavle.manifest');
+        })()"""
+    )
+
+
+def assert_advances(page: Page, when: str) -> None:
+    seen = {shown_slide(page)}
+    wait_for(
+        lambda: seen.add(shown_slide(page)) or len(seen - {None}) >= 2,
+        3 * SLIDE_S,
+        f"slides advance {when}",
+    )
 
 
 def test_a_kiosk_paired_by_its_code_plays_the_assigned_playlist(
@@ -46,3 +93,180 @@ def test_a_kiosk_paired_by_its_code_plays_the_assigned_playlist(
         lambda: seen.add(shown_slide(page)) or seen >= titles, 4 * SLIDE_S, "every slide shows"
     )
     assert "Første dias" in {shown_heading(page)} | {"Første dias"}
+
+
+def test_a_slide_edited_and_approved_is_on_screen_within_two_seconds(
+    server: Server, kiosk_context
+) -> None:
+    page = open_kiosk(kiosk_context(), server.base)
+    pair(page, server, "Reception")
+    first = str(server.slide_id("Første"))
+    # Edit the slide while it is on screen, early in its showing.
+    wait_for(
+        lambda: shown_slide(page) == first and seconds_into_showing(page) < 1.0,
+        6 * SLIDE_S,
+        "the first slide begins",
+    )
+    editor = server.instance.editor_token
+    edited = server.api(
+        "PATCH", f"/slides/{first}", {"fields": {"heading": "Rettet dias", "body": "Et"}}, editor
+    )
+    assert edited.status_code == 200, edited.text
+    assert server.api("POST", f"/slides/{first}/submit", token=editor).status_code == 200
+    approved = server.api("POST", f"/slides/{first}/approve")
+    assert approved.status_code == 200, approved.text
+    approved_at = time.monotonic()
+
+    wait_for(lambda: shown_heading(page) == "Rettet dias", 2, "the edit is on screen")
+    assert time.monotonic() - approved_at <= 2.0
+
+
+def test_a_kiosk_plays_through_an_outage_and_a_reload_then_picks_up_what_changed(
+    servers: Servers, kiosk_context
+) -> None:
+    server = servers.start()
+    page = open_kiosk(kiosk_context(), server.base)
+    pair(page, server, "Reception")
+    playing(page)
+    wait_for(lambda: offline_ready(page), 20, "the service worker keeps the shell and manifest")
+
+    servers.stop()
+    assert_advances(page, "while the server is down")
+
+    page.reload()
+    playing(page, within_s=10)
+    assert_advances(page, "after a reload without the server")
+    assert page.evaluate("Infotavle.player.state.token") is not None
+
+    # Changed while the server is down: the kiosk learns of it when it reconnects.
+    playlist = servers.instance.content / "playlists" / "testliste.yaml"
+    playlist.write_text(playlist.read_text().replace("Andet dias", "Andet dias, nyt"))
+    imported = signage(servers.instance.path, "import", str(servers.instance.content))
+    assert imported.returncode == 0, imported.stderr
+    servers.start()
+    wait_for(
+        lambda: page.evaluate("Infotavle.player.state.connected"),
+        BACKOFF_CEILING_S,
+        "the kiosk reconnects",
+    )
+    wait_for(lambda: shown_heading(page) == "Andet dias, nyt", 6 * SLIDE_S, "the change shows")
+
+
+def test_two_kiosks_of_one_group_show_the_same_slide_at_the_same_moment(
+    server: Server, kiosk_context
+) -> None:
+    one = open_kiosk(kiosk_context(), server.base)
+    two = open_kiosk(kiosk_context(), server.base)
+    pair(one, server, "Reception")
+    pair(two, server, "Kantine")
+    playing(one)
+    playing(two)
+    one.wait_for_timeout(1500)  # both past their first fade
+    samples = []
+    for _ in range(8):
+        samples.append((showing(one), showing(two)))
+        one.wait_for_timeout(1100)
+    agreeing = [a for a, b in samples if a == b]
+    # A sample may straddle a slide change (the two reads are a few ms apart).
+    assert len(agreeing) >= 7, samples
+    assert len({slide for slide, _ in agreeing}) >= 2, "the slides advanced meanwhile"
+
+
+def test_an_alert_shows_at_once_is_acknowledged_and_clearing_removes_it(
+    server: Server, kiosk_context
+) -> None:
+    page = open_kiosk(kiosk_context(), server.base)
+    display_id = pair(page, server, "Reception")
+    playing(page)
+    wait_for(lambda: page.evaluate("Infotavle.player.state.connected"), 10, "socket up")
+
+    sent = server.api(
+        "POST",
+        "/alerts",
+        {
+            "title": "Evakuering",
+            "body": "Forlad bygningen ad nærmeste udgang.",
+            "severity": "critical",
+            "targets": {"display_ids": [display_id]},
+            "variants": {"en": {"title": "Evacuation", "body": "Leave the building."}},
+        },
+        token=server.instance.communicator_token,
+    )
+    assert sent.status_code == 201, sent.text
+    alert_id = sent.json()["id"]
+    sent_at = time.monotonic()
+    wait_for(lambda: page.locator("#alert-critical").is_visible(), 2, "the alert shows")
+    assert time.monotonic() - sent_at <= 2.0
+    assert "Evakuering" in page.locator("#alert-critical").inner_text()
+    assert page.locator("#alert-critical").get_attribute("data-alert-id") == str(alert_id)
+    wait_for(
+        lambda: server.api("GET", f"/alerts/{alert_id}").json().get("acknowledged") == 1,
+        5,
+        "the server records the acknowledgement",
+    )
+
+    cleared = server.api(
+        "POST", f"/alerts/{alert_id}/clear", token=server.instance.communicator_token
+    )
+    assert cleared.status_code == 200, cleared.text
+    wait_for(lambda: page.locator("#alert-critical").is_hidden(), 2, "clearing removes it")
+    assert (shown_slide(page) or "").isdigit()
+
+
+def test_a_warning_is_a_banner_and_the_same_alert_twice_shows_once(
+    server: Server, kiosk_context
+) -> None:
+    page = open_kiosk(kiosk_context(), server.base)
+    display_id = pair(page, server, "Reception")
+    playing(page)
+    wait_for(lambda: page.evaluate("Infotavle.player.state.connected"), 10, "socket up")
+    sent = server.api(
+        "POST",
+        "/alerts",
+        {"title": "Glat føre", "body": "Pas på trappen", "severity": "warning",
+         "targets": {"display_ids": [display_id]}},
+    )  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    wait_for(lambda: page.locator("#alert-banner").is_visible(), 2, "the banner shows")
+    # A reconnect sends every active alert again: still one banner, one alert.
+    page.evaluate("Infotavle.player.state.socket.disconnect()")
+    wait_for(lambda: page.evaluate("Infotavle.player.state.connected"), 10, "socket back")
+    assert page.evaluate("Object.keys(Infotavle.player.state.alerts).length") == 1
+    assert page.locator("#alert-banner").inner_text().count("Glat føre") == 1
+    assert page.locator("#alert-critical").is_hidden()
+
+
+def test_a_revoked_token_returns_the_kiosk_to_pairing(server: Server, kiosk_context) -> None:
+    page = open_kiosk(kiosk_context(), server.base)
+    display_id = pair(page, server, "Reception")
+    playing(page)
+    wait_for(lambda: page.evaluate("Infotavle.player.state.connected"), 10, "socket up")
+    old_code = page.evaluate("document.getElementById('pairing-code').dataset.code")
+
+    revoked = server.api("POST", f"/displays/{display_id}/revoke")
+    assert revoked.status_code in {200, 204}, revoked.text
+
+    wait_for(lambda: page.locator("#pairing").is_visible(), 5, "the kiosk is back at pairing")
+    new_code = pairing_code(page)
+    assert new_code != old_code
+    assert page.evaluate("localStorage.getItem('infotavle.token')") is None
+    # And it stays there across a reload: nothing of the old token is kept.
+    page.reload()
+    pairing_code(page)
+    assert page.locator("#stage").get_attribute("data-slide-id") is None
+
+
+def test_a_provisioned_kiosk_keeps_its_token_and_drops_it_from_the_address(
+    server: Server, kiosk_context
+) -> None:
+    made = server.api(
+        "POST",
+        "/displays",
+        {"name": "Provisioneret", "location_id": server.location_id(), "provision": True},
+    )
+    assert made.status_code == 201, made.text
+    token = made.json()["token"]
+    page = open_kiosk(kiosk_context(), server.base, f"?token={token}")
+    playing(page)
+    assert "token" not in page.url
+    assert page.evaluate("JSON.parse(localStorage.getItem('infotavle.token'))") == token
