@@ -355,8 +355,37 @@ def demo(bind: str | None, content: Path | None) -> None:
     click.echo(_import(folder))
     password = _demo_admin(settings)
     host, port = parse_bind(bind or settings.bind)
-    banner = f"console: http://{host}:{port}/console\nlogin:   {DEMO_ADMIN_EMAIL} / {password}"
+    base = f"http://{host}:{port}"
+    banner = "\n".join(
+        [
+            f"console: {base}/console",
+            f"login:   {DEMO_ADMIN_EMAIL} / {password}",
+            f"kiosk:   {base}/player?token={_demo_kiosk_token(settings)}  (the town hall foyer)",
+            f"pairing: {base}/player  (a new screen: pair it from the console)",
+        ]
+    )
     _serve(bind, banner)
+
+
+def _demo_kiosk_token(settings: Any) -> str:
+    """A device token for the demo's foyer screen, so one kiosk plays at once. Each run
+    issues a new one; the one before is revoked."""
+    from sqlalchemy import select
+
+    from signage.accounts.services import system_principal
+    from signage.screens.models import Display
+    from signage.screens.services import DisplayService
+
+    with _database(settings).transaction() as session:
+        foyer = session.scalar(select(Display).where(Display.name == DEMO_KIOSK).limit(1))
+        if foyer is None:
+            foyer = session.scalar(select(Display).order_by(Display.id).limit(1))
+        if foyer is None:
+            return "(no display in the demo content)"
+        return DisplayService().issue_token(session, system_principal(session), foyer)
+
+
+DEMO_KIOSK = "Foyer"
 
 
 def _demo_admin(settings: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.cookiejar
+import json
 import re
 import urllib.error
 import urllib.parse
@@ -267,3 +268,11 @@ def test_demo_prints_a_console_url_and_a_login_that_works(tmp_path: Path) -> Non
             assert signed_in.url == f"{base}/console"
         with browser.open(f"{base}/console", timeout=10) as console:
             assert console.status == 200
+
+        kiosk = re.search(r"^kiosk:\s+\S+/player\?token=(\S+)", output, re.MULTILINE)
+        assert kiosk is not None, output
+        request = urllib.request.Request(  # noqa: S310 - our own local server
+            f"{base}/player/api/manifest", headers={"Authorization": f"Bearer {kiosk.group(1)}"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as manifest:  # noqa: S310 - our own local server
+            assert json.load(manifest)["display"] > 0
