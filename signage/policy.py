@@ -70,6 +70,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("console.set_language", "POST"): PUBLIC,
     ("console.logout", "POST"): LOGIN,
     ("console.index", "GET"): LOGIN,
+    ("console.pair_display", "GET"): MANAGER,
+    ("console.pair_display", "POST"): MANAGER,
     ("api_docs.openapi", "GET"): PUBLIC,
     ("api.me", "GET"): LOGIN,
     ("api.brand_get", "GET"): VIEWER,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from signage.db import Database, utcnow
 from signage.reports.models import PlayEvent
 from signage.screens import devices
 from signage.screens.models import Display, Pairing
-from tests.factories import World
+from tests.factories import PASSWORD, World
 
 
 def register(client: FlaskClient) -> dict[str, Any]:
@@ -354,3 +355,77 @@ def test_commands_go_to_the_display_and_are_audited(as_user: Any, paired: tuple[
     assert editor.status_code == 403
     actions = [e["action"] for e in as_user("admin").get("audit?limit=500").get_json()["items"]]
     assert "display.identify" in actions
+
+
+def console_sign_in(client: FlaskClient, email: str) -> None:
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+    assert token is not None
+    data = {"email": email, "password": PASSWORD, "csrf_token": token.group(1)}
+    assert client.post("/login", data=data).status_code == 302
+
+
+def test_the_qr_code_leads_to_a_danish_pairing_page_with_the_code_filled_in(
+    client: FlaskClient, world: World
+) -> None:
+    kiosk = register(client)
+    address = f"/console/displays/pair?code={kiosk['code']}"
+
+    unsigned = client.get(address)
+    assert unsigned.status_code == 302
+    assert "/login" in unsigned.headers["Location"]
+
+    console_sign_in(client, "manager@example.dk")
+    page = client.get(address)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Par en skærm" in html
+    assert f'value="{kiosk["code"]}"' in html
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert token is not None
+
+    done = client.post(
+        address,
+        data={
+            "csrf_token": token.group(1),
+            "code": kiosk["code"],
+            "name": "Børneafdelingen",
+            "location_id": str(world.locations["bibliotek"]),
+        },
+    )
+
+    assert done.status_code == 200
+    assert "Børneafdelingen er parret" in done.get_data(as_text=True)
+    assert claim(client, kiosk["claim_secret"]).status_code == 200
+
+
+def test_a_wrong_code_on_the_pairing_page_is_explained_in_danish(
+    client: FlaskClient, world: World
+) -> None:
+    console_sign_in(client, "manager@example.dk")
+    html = client.get("/console/displays/pair").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert token is not None
+
+    answer = client.post(
+        "/console/displays/pair",
+        data={
+            "csrf_token": token.group(1),
+            "code": "ZZZZZZZZ",
+            "name": "Skærm",
+            "location_id": str(world.locations["bibliotek"]),
+        },
+    )
+
+    assert answer.status_code == 404
+    assert "Ingen skærm viser denne kode" in answer.get_data(as_text=True)
+
+
+def test_the_pairing_page_offers_only_locations_the_manager_may_place_screens_at(
+    client: FlaskClient, world: World
+) -> None:
+    console_sign_in(client, "manager@example.dk")
+    html = client.get("/console/displays/pair").get_data(as_text=True)
+
+    offered = set(map(int, re.findall(r'<option[^>]*value="(\d+)"', html)))
+    assert offered == {world.locations["bibliotek"]}
