@@ -268,9 +268,9 @@ def displays_commands(item_id: int) -> tuple[Response, int]:
     command = parse(CommandIn)
     devices.command(session, principal(), display, command.action)
     session.commit()
-    notifier().emit(
-        "command", {"action": command.action}, display_room(display.id), PLAYER_NAMESPACE
-    )
+    # The name rides along, so `identify` can show it without another request.
+    sent = {"action": command.action, "name": display.name}
+    notifier().emit("command", sent, display_room(display.id), PLAYER_NAMESPACE)
     return jsonify({"display_id": display.id, "action": command.action}), 202
 
 

@@ -213,7 +213,7 @@ def test_commands_reach_the_kiosk(server: Server, connected: Kiosk) -> None:
     sent = server.api("POST", f"displays/{server.display_id}/commands", json={"action": "identify"})
 
     assert sent.status_code == 202
-    assert connected.wait_for("command") == {"action": "identify"}
+    assert connected.wait_for("command") == {"action": "identify", "name": "Foyer"}
 
 
 def test_plays_and_heartbeats_are_taken_over_the_socket(server: Server, connected: Kiosk) -> None:
