@@ -3,20 +3,26 @@ municipality with one user (and API token) per role."""
 
 from __future__ import annotations
 
+import io
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
+from multiprocessing.pool import Pool
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from signage.app import create_app
 from signage.config import Settings
+from signage.content.renditions import RenditionWorker, new_pool
 from signage.db import Database
 from signage.migrate import upgrade
+from signage.realtime import RecordingNotifier
 from tests.factories import World, build_world
 
 
@@ -114,6 +120,32 @@ class Api:
 
     def delete(self, path: str, **kw: Any) -> Any:
         return self.call("DELETE", path, **kw)
+
+    def upload(self, data: bytes, filename: str, location_id: int) -> Any:
+        """POST /media as multipart, encoded in memory (the test client spools a big
+        body to a temporary file that it never closes)."""
+        file = FileStorage(
+            io.BytesIO(data), filename=filename, content_type="application/octet-stream"
+        )
+        boundary, body = encode_multipart({"file": file, "location_id": str(location_id)})
+        return self.post(
+            "media", data=body, content_type=f"multipart/form-data; boundary={boundary}"
+        )
+
+
+@pytest.fixture(scope="session")
+def rendition_pool() -> Iterator[Pool]:
+    """One pool of spawned rendition workers for the whole run (spawning is slow)."""
+    pool = new_pool(1)
+    yield pool
+    pool.terminate()
+    pool.join()
+
+
+@pytest.fixture
+def worker(database: Database, settings: Settings, rendition_pool: Pool) -> RenditionWorker:
+    """The rendition worker, on this test's database and media folder."""
+    return RenditionWorker(database, settings.media_dir, RecordingNotifier(), pool=rendition_pool)
 
 
 @pytest.fixture

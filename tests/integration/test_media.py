@@ -4,22 +4,18 @@ made by the real worker pool, served immutable with ranges."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from datetime import timedelta
-from multiprocessing.pool import Pool
 from typing import Any
 
 import pytest
 from PIL import Image, ImageCms
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from signage.app import create_app
 from signage.config import MB, MediaLimits, Settings
 from signage.content import media as media_service
 from signage.content.models import Media, Rendition
-from signage.content.renditions import RenditionWorker, new_pool
+from signage.content.renditions import RenditionWorker
 from signage.db import Database, utcnow
 from signage.realtime import RecordingNotifier
 from tests import media_files as files
@@ -29,28 +25,8 @@ from tests.factories import World
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def pool() -> Iterator[Pool]:
-    shared = new_pool(1)
-    yield shared
-    shared.terminate()
-    shared.join()
-
-
-@pytest.fixture
-def worker(database: Database, settings: Settings, pool: Pool) -> RenditionWorker:
-    return RenditionWorker(database, settings.media_dir, RecordingNotifier(), pool=pool)
-
-
 def upload(api: Api, data: bytes, filename: str, location_id: int) -> Any:
-    file = FileStorage(io.BytesIO(data), filename=filename, content_type="application/octet-stream")
-    return multipart(api, {"file": file, "location_id": str(location_id)})
-
-
-def multipart(api: Api, fields: dict[str, Any]) -> Any:
-    """Encoded in memory: the test client spools big bodies to a file it never closes."""
-    boundary, body = encode_multipart(fields)
-    return api.post("media", data=body, content_type=f"multipart/form-data; boundary={boundary}")
+    return api.upload(data, filename, location_id)
 
 
 @pytest.fixture

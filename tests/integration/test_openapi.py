@@ -408,39 +408,21 @@ def test_the_display_token_answer_matches_its_schema(
 
 
 def test_media_matches_its_schema_while_processing_and_when_ready(
-    as_user: Any, document: dict[str, Any], world: World, app: Flask
+    as_user: Any, document: dict[str, Any], world: World, worker: Any
 ) -> None:
-    from io import BytesIO
-
-    from werkzeug.datastructures import FileStorage
-    from werkzeug.test import encode_multipart
-
-    from signage.content.renditions import RenditionWorker
     from tests import media_files
 
     editor = as_user("editor")
-    boundary, body = encode_multipart(
-        {
-            "file": FileStorage(BytesIO(media_files.pdf(2)), filename="plakat.pdf"),
-            "location_id": str(world.locations["bibliotek"]),
-        }
-    )
-    uploaded = editor.post(
-        "media", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    ).get_json()
+    uploaded = editor.upload(media_files.pdf(2), "plakat.pdf", world.locations["bibliotek"])
+    uploaded = uploaded.get_json()
     schema = {"$ref": "#/components/schemas/Media"}
     assert set(uploaded) == set(document["components"]["schemas"]["Media"]["properties"])
     assert matches(document, schema, uploaded)
 
-    worker = RenditionWorker(app.extensions["signage.db"], app.config["SIGNAGE"].media_dir)
-    try:
-        worker.run_once()
-    finally:
-        worker.close()
+    worker.run_once()
     ready = editor.get(f"media/{uploaded['id']}").get_json()
     assert ready["status"] == "ready"
     assert matches(document, schema, ready)
     listing = document["paths"]["/api/v1/media"]["get"]["responses"]["200"]
-    assert matches(
-        document, listing["content"]["application/json"]["schema"], editor.get("media").get_json()
-    )
+    listed = editor.get("media").get_json()
+    assert matches(document, listing["content"]["application/json"]["schema"], listed)
