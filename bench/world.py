@@ -73,13 +73,15 @@ class Municipality:
         digest.update(repr(self.displays).encode())
         return digest.hexdigest()[:16]
 
+    def __post_init__(self) -> None:
+        # As the propagator's warm snapshot indexes displays by target once, not per change.
+        self._at: dict[int, list[DisplaySpec]] = {}
+        for display in self.displays:
+            for ancestor in display.locations:
+                self._at.setdefault(ancestor, []).append(display)
+
     def displays_at(self, location: int) -> list[DisplaySpec]:
         """Displays in a location's subtree (the propagator asks the database, by index)."""
-        if not hasattr(self, "_at"):
-            self._at: dict[int, list[DisplaySpec]] = {}
-            for display in self.displays:
-                for ancestor in display.locations:
-                    self._at.setdefault(ancestor, []).append(display)
         return self._at.get(location, [])
 
 

@@ -45,6 +45,8 @@ from signage.core.occurrences import to_instant as local_to_instant
 
 Pick = tuple[int, int]  # (playlist id, weight)
 Answer = tuple[Tier | None, bool, Loop]  # (tier, blank, loop) of the content at an instant
+# A segment as (start, end, anchor, tier, blank, alerts, loop), instants in µs since the epoch.
+Run = tuple[int, int, int, Tier | None, bool, tuple[AlertShown, ...], Loop]
 # What of a schedule an answer depends on: (tier rank, playlist, weight, fallback level).
 Part = tuple[int, int, int, int]
 CAMPAIGN, NORMAL, FALLBACK, OTHER = range(4)
@@ -282,10 +284,24 @@ class Resolver:
         """The segments over [start, end) where the answer is constant."""
         if end <= start:
             return []
+        at = self.instant
+        return [
+            Segment(region, at(begin), at(stop), at(anchor), tier, blank, alerts, loop)
+            for begin, stop, anchor, tier, blank, alerts, loop in self.runs(
+                display, start, end, region
+            )
+        ]
+
+    def runs(
+        self, display: DisplaySpec, start: datetime, end: datetime, region: str = DEFAULT_REGION
+    ) -> list[Run]:
+        """The timeline's segments as (start, end, anchor, tier, blank, alerts, loop), with
+        instants in integer microseconds since the epoch: for writers that need no
+        `Segment` objects."""
+        if end <= start:
+            return []
         # UTC throughout: same-tzinfo datetimes compare by wall clock in Python.
-        return _DisplayView(self, display, region).timeline(
-            start.astimezone(UTC), end.astimezone(UTC)
-        )
+        return _DisplayView(self, display, region).runs(start.astimezone(UTC), end.astimezone(UTC))
 
     def now(self, display: DisplaySpec, at: datetime, region: str = DEFAULT_REGION) -> Now:
         at = at.astimezone(UTC)
@@ -570,7 +586,7 @@ class _DisplayView:
         ]
 
     # -- the timeline ---------------------------------------------------------------------
-    def timeline(self, start: datetime, end: datetime) -> list[Segment]:
+    def runs(self, start: datetime, end: datetime) -> list[Run]:
         resolver, zone = self.resolver, self.zone
         first = start.astimezone(zone).date()
         last = (end - timedelta(microseconds=1)).astimezone(zone).date()
@@ -650,10 +666,9 @@ class _DisplayView:
                 last_run = [begin, stop, tier, blank, alerts, loop]
                 runs.append(last_run)
         # Clipping to [start, end) keeps each segment's anchor: where its run began.
-        at, region = resolver.instant, self.region
         return [
-            Segment(region, at(max(b, start_us)), at(min(e, end_us)), at(b), *answer)
-            for b, e, *answer in runs
+            (max(b, start_us), min(e, end_us), b, tier, blank, alerts, loop)
+            for b, e, tier, blank, alerts, loop in runs
             if e > start_us and b < end_us
         ]
 

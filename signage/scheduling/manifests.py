@@ -17,8 +17,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from signage.core.model import DisplaySpec, Entry, Loop, Recurrence, Segment
-from signage.core.timeline import Resolver
+from signage.core.model import AlertShown, DisplaySpec, Entry, Loop, Recurrence, Segment, Tier
+from signage.core.timeline import EPOCH, Resolver
 
 PLAYER_VERSION = "1"
 HORIZON_AFTER_NEXT_MIDNIGHT = timedelta(hours=48)
@@ -91,6 +91,9 @@ class ManifestWriter:
         self._loop_texts: dict[int, str] = {}
         self._held: list[Loop] = []
         self._heads: dict[tuple[object, ...], str] = {}
+        self._horizons: dict[tuple[str, datetime], tuple[datetime, datetime]] = {}
+        self._isos: dict[int, str] = {}
+        self._languages: dict[str, str] = {}
         self._tails: dict[tuple[object, ...], str] = {}
         self._registry: Sequence[tuple[Entry, ...]] | None = None
         self._texts: list[str] = []
@@ -116,20 +119,28 @@ class ManifestWriter:
         Alerts are not in the manifest (they come over the socket and /player/api/alerts):
         give a resolver whose content has none.
         """
-        start, end = horizon(display, now)
-        segments: list[Segment] = []
-        for region in resolver.regions(display):
-            segments += resolver.timeline(display, start, end, region)
+        start, end = self._horizon(display, now)
         parts = [
             f'{{"brand":{self.brand_text},"display":{display.id},'
             f'"player_version":{_text(PLAYER_VERSION)},'
             f'"power":{canonical([_power_json(p) for p in display.power])},"segments":['
         ]
         separator = ""
-        for segment in segments:
-            parts += (separator, self._head(segment), self._loop(segment.loop), self._tail(segment))
-            separator = ","
-        shown = set().union(*(s.loop.slides for s in segments))
+        slides: list[frozenset[int]] = []
+        head, loop_text, tail = self._head, self._loop, self._tail
+        for region in resolver.regions(display):
+            for begin, stop, anchor, tier, blank, alerts, loop in resolver.runs(
+                display, start, end, region
+            ):
+                parts += (
+                    separator,
+                    head(alerts, anchor, blank, stop),
+                    loop_text(loop),
+                    tail(region, begin, tier),
+                )
+                separator = ","
+                slides.append(loop.slides)
+        shown = set().union(*slides)
         order = self._slide_order
         listed = sorted(filter(order.__contains__, shown), key=order.__getitem__)
         parts += (
@@ -141,31 +152,44 @@ class ManifestWriter:
         text = "".join(parts)
         return hashlib.sha256(text.encode()).hexdigest(), text, end
 
-    def _head(self, segment: Segment) -> str:
+    def _horizon(self, display: DisplaySpec, now: datetime) -> tuple[datetime, datetime]:
+        key = (display.timezone, now)
+        found = self._horizons.get(key)
+        if found is None:
+            found = self._horizons[key] = horizon(display, now)
+        return found
+
+    def _iso(self, us: int) -> str:
+        """An instant in µs as the timeline API writes it (UTC); a fleet's segments start
+        and end at a few instants (midnights, windows)."""
+        found = self._isos.get(us)
+        if found is None:
+            found = self._isos[us] = (EPOCH + timedelta(microseconds=us)).isoformat()
+        return found
+
+    def _head(self, alerts: tuple[AlertShown, ...], anchor: int, blank: bool, end: int) -> str:
         """A segment's members before its loop (keys in canonical order)."""
-        key = (segment.alerts, segment.anchor, segment.blank, segment.end)
+        key = (alerts, anchor, blank, end)
         found = self._heads.get(key)
         if found is None:
-            alerts = ",".join(
+            shown = ",".join(
                 f'{{"id":{a.id},"severity":"{a.severity.value}","shown":"{a.shown}"}}'
-                for a in segment.alerts
+                for a in alerts
             )
             found = self._heads[key] = (
-                f'{{"alerts":[{alerts}],"anchor":"{segment.anchor.isoformat()}",'
-                f'"blank":{"true" if segment.blank else "false"},'
-                f'"end":"{segment.end.isoformat()}","loop":'
+                f'{{"alerts":[{shown}],"anchor":"{self._iso(anchor)}",'
+                f'"blank":{"true" if blank else "false"},"end":"{self._iso(end)}","loop":'
             )
         return found
 
-    def _tail(self, segment: Segment) -> str:
+    def _tail(self, region: str, start: int, tier: Tier | None) -> str:
         """A segment's members after its loop."""
-        key = (segment.region, segment.start, segment.tier)
+        key = (region, start, tier)
         found = self._tails.get(key)
         if found is None:
-            tier = f'"{segment.tier.value}"' if segment.tier else "null"
+            value = f'"{tier.value}"' if tier else "null"
             found = self._tails[key] = (
-                f',"region":{_text(segment.region)},'
-                f'"start":"{segment.start.isoformat()}","tier":{tier}}}'
+                f',"region":{_text(region)},"start":"{self._iso(start)}","tier":{value}}}'
             )
         return found
 
@@ -178,6 +202,12 @@ class ManifestWriter:
             self._held.append(loop)
         return text
 
+    def _language(self, language: str) -> str:
+        found = self._languages.get(language)
+        if found is None:
+            found = self._languages[language] = _text(language)
+        return found
+
     def _chunk_texts(self, chunks: Sequence[tuple[Entry, ...]]) -> list[str]:
         """Encoded chunks by the ids loops use. The registry only grows, so only the chunks
         added since the last call are encoded."""
@@ -187,7 +217,7 @@ class ManifestWriter:
         for i in range(len(texts), len(chunks)):
             texts.append(
                 ",".join(
-                    f'{{"duration":{e.duration},"language":{_text(e.language)},'
+                    f'{{"duration":{e.duration},"language":{self._language(e.language)},'
                     f'"revision":{e.revision},"slide":{e.slide}}}'
                     for e in chunks[i]
                 )
