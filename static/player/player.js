@@ -339,12 +339,22 @@ window.Infotavle = window.Infotavle || {};
 
   /* A new player is deployed: reload once for that version (never in a loop, should
    * the server announce a version this page can never become). */
+  let checkedVersion = null;
   function maybeReload(version) {
-    if (window.sessionStorage.getItem(KEYS.reloadedFor) === version) {
+    if (checkedVersion === version || window.sessionStorage.getItem(KEYS.reloadedFor) === version) {
       return;
     }
-    window.sessionStorage.setItem(KEYS.reloadedFor, version);
-    reloadPage();
+    checkedVersion = version;
+    // Reload only when the server really serves another player than this page.
+    fetch("/player/sw.js", { cache: "no-store" })
+      .then(function (response) {
+        const served = response.ok && response.headers.get("X-Player-Version");
+        if (served && served !== PLAYER_VERSION) {
+          window.sessionStorage.setItem(KEYS.reloadedFor, version);
+          reloadPage();
+        }
+      })
+      .catch(function () {});
   }
 
   function reloadPage() {
@@ -785,7 +795,7 @@ window.Infotavle = window.Infotavle || {};
       if (action === "reload") {
         reloadPage();
       } else if (action === "identify") {
-        identify();
+        identify(payload.name);
       }
     });
     socket.on("token_revoked", revoked);
@@ -831,10 +841,11 @@ window.Infotavle = window.Infotavle || {};
     state.pollTimers = [];
   }
 
-  function identify() {
+  /* The display's name, large, for 10 s: staff find which screen is which. */
+  function identify(name) {
     const box = $("identify");
     const manifest = state.manifest || {};
-    box.textContent = manifest.display_name || "Skærm " + (manifest.display || "");
+    box.textContent = name || manifest.display_name || "Skærm " + (manifest.display || "");
     box.hidden = false;
     clearTimeout(box._timer);
     box._timer = setTimeout(function () {
@@ -910,6 +921,6 @@ window.Infotavle = window.Infotavle || {};
     }
   }
 
-  Infotavle.player = { state: state, status: status, identify: identify };
+  Infotavle.player = { state: state, status: status, identify: identify, flushPlays: flushPlays };
   boot();
 })();

@@ -3,6 +3,7 @@ edits, outages, group sync, alerts and revocation (issue 5's acceptance)."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 
 import pytest
@@ -270,3 +271,38 @@ def test_a_provisioned_kiosk_keeps_its_token_and_drops_it_from_the_address(
     playing(page)
     assert "token" not in page.url
     assert page.evaluate("JSON.parse(localStorage.getItem('infotavle.token'))") == token
+
+
+def test_identify_shows_the_name_and_heartbeats_and_plays_reach_the_server(
+    server: Server, kiosk_context
+) -> None:
+    page = open_kiosk(kiosk_context(), server.base)
+    display_id = pair(page, server, "Reception")
+    playing(page)
+    wait_for(lambda: page.evaluate("Infotavle.player.state.connected"), 10, "socket up")
+
+    sent = server.api("POST", f"/displays/{display_id}/commands", {"action": "identify"})
+    assert sent.status_code == 202, sent.text
+    wait_for(lambda: page.locator("#identify").is_visible(), 2, "identify shows")
+    assert page.locator("#identify").inner_text() == "Reception"
+
+    version = page.evaluate("document.body.dataset.playerVersion")
+    wait_for(
+        lambda: server.api("GET", f"/displays/{display_id}").json()["player_version"] == version,
+        15,
+        "the heartbeat on connect is recorded",
+    )
+    assert_advances(page, "before plays are sent")
+    page.evaluate("Infotavle.player.flushPlays()")
+    wait_for(
+        lambda: page.evaluate("JSON.parse(localStorage.getItem('infotavle.plays') || '[]')") == [],
+        10,
+        "the queued plays are sent",
+    )
+    with sqlite3.connect(server.instance.path / "signage.db") as db:
+        rows = db.execute(
+            "SELECT client_id, duration_ms FROM play_events WHERE display_id = ?", (display_id,)
+        ).fetchall()
+    assert rows, "no plays stored"
+    assert len({client_id for client_id, _ in rows}) == len(rows)
+    assert all(duration > 0 for _, duration in rows)
