@@ -7,10 +7,13 @@ import sqlite3
 import time
 
 import pytest
+import requests
 from playwright.sync_api import Page
 
+from tests import media_files as files
 from tests.browser.conftest import (
     SLIDE_S,
+    Instance,
     Server,
     Servers,
     open_kiosk,
@@ -306,3 +309,56 @@ def test_identify_shows_the_name_and_heartbeats_and_plays_reach_the_server(
     assert rows, "no plays stored"
     assert len({client_id for client_id, _ in rows}) == len(rows)
     assert all(duration > 0 for _, duration in rows)
+
+
+PICTURES = f"""\
+slug: billeder
+name: Billeder
+location: testhus
+slides:
+  - key: billeder.foto
+    title: Foto
+    template: image
+    media: media/foto.jpg
+    alt: Fire farvede felter
+    duration: {SLIDE_S}
+    fields: {{fit: fill, caption: "Et billede"}}
+schedules:
+  - target: {{location: testhus}}
+    tier: normal
+"""
+
+
+@pytest.mark.xfail(
+    reason="the manifest names /media/<sha256>/original, which /media/ answers 404; "
+    "it must name the screen's rendition (tests/integration/test_media_playability.py)",
+    strict=False,
+)
+def test_a_picture_slide_shows_the_rendition_its_manifest_names(
+    instance: Instance, servers: Servers, kiosk_context
+) -> None:
+    (instance.content / "media").mkdir()
+    (instance.content / "media" / "foto.jpg").write_bytes(files.jpeg(1600, 900))
+    (instance.content / "playlists" / "billeder.yaml").write_text(PICTURES)
+    imported = signage(instance.path, "import", str(instance.content))
+    assert imported.returncode == 0, imported.stderr
+    server = servers.start()
+    page = open_kiosk(kiosk_context(), server.base)
+    pair(page, server, "Reception")
+    picture = str(server.slide_id("Foto"))
+    # The worker makes the renditions first; until then the slide is not playable.
+    wait_for(lambda: shown_slide(page) == picture, 90, "the picture slide plays")
+    source = page.locator(".layer.visible img.media").get_attribute("src")
+    fetched = requests.get(f"{server.base}{source}", timeout=10)
+    assert fetched.status_code == 200, f"the manifest names {source}: {fetched.status_code}"
+    assert fetched.headers["Content-Type"].startswith("image/")
+    wait_for(
+        lambda: page.evaluate(
+            "(() => { const i = document.querySelector('.layer.visible img.media');"
+            " return !!i && i.complete && i.naturalWidth > 0; })()"
+        ),
+        SLIDE_S,
+        "the picture is decoded on screen",
+    )
+    assert page.locator(".layer.visible img.media").get_attribute("alt") == "Fire farvede felter"
+    assert page.locator(".layer.visible .caption").inner_text() == "Et billede"
