@@ -202,6 +202,7 @@ class Resolver:
         self._reaching: dict[int, tuple[DisplaySpec, list[list[ScheduleSpec]]]] = {}
         self._display_targets: dict[int, tuple[DisplaySpec, list[Target]]] = {}
         self._group_regions: dict[int, tuple[list[ScheduleSpec], set[str]]] = {}
+        self._regions: dict[int, tuple[DisplaySpec, list[str]]] = {}
         self._sweeps: dict[tuple[object, ...], tuple[list[ScheduleSpec], _GroupSweep]] = {}
 
     def with_schedule(self, old: ScheduleSpec | None, new: ScheduleSpec | None) -> Resolver:
@@ -226,6 +227,7 @@ class Resolver:
         successor.content = replace(self.content, schedules=tuple(schedules))
         successor._positions = kept_positions
         successor._reaching = {}
+        successor._regions = {}
         successor._by_target = dict(self._by_target)
         if old is not None and old.target in successor._by_target:
             successor._by_target[old.target] = [
@@ -267,10 +269,14 @@ class Resolver:
         return found[1]
 
     def regions(self, display: DisplaySpec) -> list[str]:
-        found = {DEFAULT_REGION}
-        for group in self.schedule_groups(display):
-            found |= self._regions_of(group)
-        return sorted(found, key=lambda r: (r != DEFAULT_REGION, r))
+        found = self._regions.get(display.id)
+        if found is None or found[0] is not display:
+            regions = {DEFAULT_REGION}
+            for group in self.schedule_groups(display):
+                regions |= self._regions_of(group)
+            ordered = sorted(regions, key=lambda r: (r != DEFAULT_REGION, r))
+            found = self._regions[display.id] = (display, ordered)
+        return found[1]
 
     def _regions_of(self, group: list[ScheduleSpec]) -> set[str]:
         found = self._group_regions.get(id(group))
@@ -680,7 +686,14 @@ class _DisplayView:
         share it."""
         # A sorted tuple, not a frozenset: keys of ints and strings only are left alone by
         # the garbage collector, and a fleet's answers are many.
-        parts = tuple(sorted({part for index, part in enumerate(self.parts) if mask >> index & 1}))
+        every = self.parts
+        active: set[Part] = set()
+        bits = mask & ((1 << len(every)) - 1)
+        while bits:  # one step per schedule on, lowest bit first
+            low = bits & -bits
+            active.add(every[low.bit_length() - 1])
+            bits ^= low
+        parts = tuple(sorted(active))
         display = self.display
         key = (display.languages, display.orientation, self.zone.key, stretch, parts)
         shared = self.resolver._answers

@@ -93,6 +93,7 @@ class ManifestWriter:
         self._heads: dict[tuple[object, ...], str] = {}
         self._horizons: dict[tuple[str, datetime], tuple[datetime, datetime]] = {}
         self._isos: dict[int, str] = {}
+        self._powers: dict[tuple[Recurrence, ...], str] = {}
         self._languages: dict[str, str] = {}
         self._tails: dict[tuple[object, ...], str] = {}
         self._registry: Sequence[tuple[Entry, ...]] | None = None
@@ -123,10 +124,10 @@ class ManifestWriter:
         parts = [
             f'{{"brand":{self.brand_text},"display":{display.id},'
             f'"player_version":{_text(PLAYER_VERSION)},'
-            f'"power":{canonical([_power_json(p) for p in display.power])},"segments":['
+            f'"power":{self._power(display.power)},"segments":['
         ]
         separator = ""
-        slides: list[frozenset[int]] = []
+        loops: dict[int, Loop] = {}  # the distinct loops, for the slides they show
         head, loop_text, tail = self._head, self._loop, self._tail
         for region in resolver.regions(display):
             for begin, stop, anchor, tier, blank, alerts, loop in resolver.runs(
@@ -139,8 +140,8 @@ class ManifestWriter:
                     tail(region, begin, tier),
                 )
                 separator = ","
-                slides.append(loop.slides)
-        shown = set().union(*slides)
+                loops[id(loop)] = loop
+        shown = set().union(*[loop.slides for loop in loops.values()])
         order = self._slide_order
         listed = sorted(filter(order.__contains__, shown), key=order.__getitem__)
         parts += (
@@ -151,6 +152,12 @@ class ManifestWriter:
         )
         text = "".join(parts)
         return hashlib.sha256(text.encode()).hexdigest(), text, end
+
+    def _power(self, power: tuple[Recurrence, ...]) -> str:
+        found = self._powers.get(power)
+        if found is None:
+            found = self._powers[power] = canonical([_power_json(p) for p in power])
+        return found
 
     def _horizon(self, display: DisplaySpec, now: datetime) -> tuple[datetime, datetime]:
         key = (display.timezone, now)
