@@ -26,6 +26,7 @@ window.Infotavle = window.Infotavle || {};
   const BACKOFF_MAX_MS = 60000;
   const PREPARE_AHEAD_MS = 2500;
   const TICK_MS = 200;
+  const FADE_MS = 1000; // player.css --fade, and a margin
   const IDENTIFY_MS = 10000;
   const MAX_QUEUED_PLAYS = 5000;
   const PLAYS_BATCH = 200;
@@ -39,6 +40,7 @@ window.Infotavle = window.Infotavle || {};
   const state = {
     token: null,
     manifest: null,
+    manifestFetched: false,
     socket: null,
     connected: false,
     backoffMs: BACKOFF_MIN_MS,
@@ -143,6 +145,7 @@ window.Infotavle = window.Infotavle || {};
     body.dataset.state = "pairing";
     $("pairing").hidden = false;
     $("brand-bar").hidden = true;
+    hideCode();
     state.pairingRun += 1;
     register(state.pairingRun);
   }
@@ -180,6 +183,14 @@ window.Infotavle = window.Infotavle || {};
       });
   }
 
+  /* A code that is no longer valid must not be shown: nobody could pair with it. */
+  function hideCode() {
+    $("pairing-code").textContent = "";
+    delete $("pairing-code").dataset.code;
+    $("pairing-qr").textContent = "";
+    delete $("pairing-qr").dataset.url;
+  }
+
   function showCode(registration) {
     const code = registration.code;
     $("pairing-code").textContent = code;
@@ -197,6 +208,7 @@ window.Infotavle = window.Infotavle || {};
         return;
       }
       if (!isNaN(expiresAt) && Date.now() >= expiresAt) {
+        hideCode();
         register(run);
         return;
       }
@@ -208,6 +220,7 @@ window.Infotavle = window.Infotavle || {};
           if (answer.status === 200 && answer.json && answer.json.token) {
             claimed(answer.json.token);
           } else if (answer.status === 410 || answer.status === 404) {
+            hideCode();
             register(run);
           } else {
             later(poll, CLAIM_POLL_MS);
@@ -294,7 +307,8 @@ window.Infotavle = window.Infotavle || {};
       return Promise.resolve();
     }
     const headers = {};
-    if (state.manifest && state.manifest.version) {
+    // The first fetch of a page asks for the whole manifest: its server_time sets the clock.
+    if (state.manifestFetched && state.manifest && state.manifest.version) {
       headers["If-None-Match"] = '"' + state.manifest.version + '"';
     }
     const sentAt = Date.now();
@@ -303,6 +317,7 @@ window.Infotavle = window.Infotavle || {};
         const fromCache = answer.headers.get("X-Infotavle-Cache") === "1";
         if (answer.status === 200 && answer.json && answer.json.segments) {
           if (!fromCache) {
+            state.manifestFetched = true;
             clock.correct(answer.json.server_time, sentAt, Date.now());
           }
           useManifest(answer.json, true);
@@ -405,7 +420,12 @@ window.Infotavle = window.Infotavle || {};
     const key = T.showingKey(showing);
     if (key !== state.shownKey) {
       show(showing, key);
-    } else if (showing.endsAt - now < PREPARE_AHEAD_MS && isFinite(showing.endsAt)) {
+    } else if (
+      isFinite(showing.endsAt) &&
+      showing.endsAt - now < PREPARE_AHEAD_MS &&
+      state.shown &&
+      now - state.shown.startedAt > FADE_MS // the other layer has faded out
+    ) {
       const next = T.entryAt(state.manifest, showing.endsAt, "main");
       prepare(next, T.showingKey(next));
     }
@@ -723,9 +743,16 @@ window.Infotavle = window.Infotavle || {};
       version: state.manifest ? state.manifest.version : null,
       slide: shown && shown.kind === "slide" ? shown.entry.slide : null,
       player_version: PLAYER_VERSION,
-      screen: [window.screen.width, window.screen.height],
+      screen: screenSize(),
       clock_skew_ms: clock.skew(),
     };
+  }
+
+  function screenSize() {
+    const ratio = window.devicePixelRatio || 1;
+    const width = Math.round(window.screen.width * ratio);
+    const height = Math.round(window.screen.height * ratio);
+    return width > 0 && height > 0 ? [width, height] : null;
   }
 
   function heartbeat() {

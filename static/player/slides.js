@@ -83,6 +83,9 @@ Infotavle.slides = (function () {
   }
 
   function qrSvg(text) {
+    if (typeof qrcode === "undefined") {
+      return ""; // the library did not load: the code as text still pairs
+    }
     const code = qrcode(0, "M");
     code.addData(text);
     code.make();

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -252,7 +254,7 @@ def test_a_revoked_token_returns_the_kiosk_to_pairing(server: Server, kiosk_cont
 
     wait_for(lambda: page.locator("#pairing").is_visible(), 5, "the kiosk is back at pairing")
     new_code = pairing_code(page)
-    assert new_code != old_code
+    assert new_code != old_code, "the code it was paired with is no longer shown"
     assert page.evaluate("localStorage.getItem('infotavle.token')") is None
     # And it stays there across a reload: nothing of the old token is kept.
     page.reload()
@@ -362,3 +364,23 @@ def test_a_picture_slide_shows_the_rendition_its_manifest_names(
     )
     assert page.locator(".layer.visible img.media").get_attribute("alt") == "Fire farvede felter"
     assert page.locator(".layer.visible .caption").inner_text() == "Et billede"
+
+
+def test_the_kiosk_plays_the_entry_the_server_says_is_playing_at_each_instant(
+    server: Server, kiosk_context
+) -> None:
+    page = open_kiosk(kiosk_context(), server.base)
+    display_id = pair(page, server, "Reception")
+    playing(page)
+    base = datetime.now(UTC).replace(microsecond=0)
+    for offset_s in (0, 1, 5, 7, 11, 3600 + 2, 6 * 3600 + 9):
+        at = base + timedelta(seconds=offset_s)
+        now = server.api("GET", f"/displays/{display_id}/now?at={quote(at.isoformat())}").json()
+        kiosk = page.evaluate(
+            "at => { const s = Infotavle.timeline.entryAt("
+            "Infotavle.player.state.manifest, Date.parse(at), 'main');"
+            " return s.kind === 'slide' ? [s.index, s.entry.slide] : [null, null]; }",
+            at.isoformat(),
+        )
+        expected = [now["index"], now["loop"][now["index"]]["slide"]["id"]]
+        assert kiosk == expected, f"at {at.isoformat()}"
