@@ -7,6 +7,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -156,6 +157,19 @@ def test_a_kiosk_plays_through_an_outage_and_a_reload_then_picks_up_what_changed
         "the kiosk reconnects",
     )
     wait_for(lambda: shown_heading(page) == "Andet dias, nyt", 6 * SLIDE_S, "the change shows")
+
+    # What played while the server was away is reported now, each play once.
+    page.evaluate("Infotavle.player.flushPlays()")
+    wait_for(
+        lambda: page.evaluate("localStorage.getItem('infotavle.plays')") == "[]",
+        10,
+        "the queued plays are sent",
+    )
+    page.evaluate("Infotavle.player.flushPlays()")  # nothing left: sends nothing again
+    with sqlite3.connect(servers.instance.path / "signage.db") as db:
+        ids = [row[0] for row in db.execute("SELECT client_id FROM play_events")]
+    assert len(ids) >= 4, ids
+    assert len(set(ids)) == len(ids)
 
 
 def test_two_kiosks_of_one_group_show_the_same_slide_at_the_same_moment(
@@ -384,3 +398,39 @@ def test_the_kiosk_plays_the_entry_the_server_says_is_playing_at_each_instant(
         )
         expected = [now["index"], now["loop"][now["index"]]["slide"]["id"]]
         assert kiosk == expected, f"at {at.isoformat()}"
+
+
+def test_outside_its_power_window_the_screen_is_black_but_a_critical_alert_shows(
+    server: Server, kiosk_context
+) -> None:
+    local = datetime.now(ZoneInfo("Europe/Copenhagen"))
+    window = [f"{(local + timedelta(hours=h)):%H:%M}" for h in (2, 3)]
+    made = server.api(
+        "POST",
+        "/displays",
+        {
+            "name": "Natskærm",
+            "location_id": server.location_id(),
+            "power": [{"window": window}],
+            "provision": True,
+        },
+    )
+    assert made.status_code == 201, made.text
+    page = open_kiosk(kiosk_context(), server.base, f"?token={made.json()['token']}")
+    wait_for(lambda: page.locator("#blank").is_visible(), 10, "the screen is black")
+    assert shown_slide(page) == "blank"
+    wait_for(lambda: page.evaluate("Infotavle.player.state.connected"), 10, "socket up")
+
+    sent = server.api(
+        "POST",
+        "/alerts",
+        {
+            "title": "Brand",
+            "body": "Forlad bygningen",
+            "severity": "critical",
+            "targets": {"display_ids": [made.json()["id"]]},
+        },
+        token=server.instance.communicator_token,
+    )
+    assert sent.status_code == 201, sent.text
+    wait_for(lambda: page.locator("#alert-critical").is_visible(), 2, "the alert shows")
