@@ -850,6 +850,7 @@ window.Infotavle = window.Infotavle || {};
     if (state.pollTimers.length) {
       return;
     }
+    heartbeat(); // over HTTP: the server learns at once that this kiosk has no socket
     const manifestLoop = function () {
       const timer = setTimeout(function () {
         fetchManifest().then(manifestLoop, manifestLoop);

@@ -434,3 +434,29 @@ def test_outside_its_power_window_the_screen_is_black_but_a_critical_alert_shows
     )
     assert sent.status_code == 201, sent.text
     wait_for(lambda: page.locator("#alert-critical").is_visible(), 2, "the alert shows")
+
+
+def test_without_websocket_the_kiosk_beats_and_polls_alerts_over_http(
+    server: Server, kiosk_context
+) -> None:
+    context = kiosk_context()
+    context.route("**/player/lib/socket.io.min.js*", lambda route: route.abort())
+    page = open_kiosk(context, server.base)
+    display_id = pair(page, server, "Reception")
+    playing(page)
+    assert page.evaluate("typeof io") == "undefined"
+    version = page.evaluate("document.body.dataset.playerVersion")
+    wait_for(
+        lambda: server.api("GET", f"/displays/{display_id}").json()["player_version"] == version,
+        15,
+        "a heartbeat over HTTP is recorded",
+    )
+    sent = server.api(
+        "POST",
+        "/alerts",
+        {"title": "Info", "body": "Over HTTP", "severity": "info",
+         "targets": {"display_ids": [display_id]}},
+    )  # fmt: skip
+    assert sent.status_code == 201, sent.text
+    # Alerts are polled every 30 s without the socket.
+    wait_for(lambda: page.locator("#alert-ticker").is_visible(), 40, "the polled alert shows")
