@@ -203,6 +203,9 @@ class Resolver:
         self._display_targets: dict[int, tuple[DisplaySpec, list[Target]]] = {}
         self._group_regions: dict[int, tuple[list[ScheduleSpec], set[str]]] = {}
         self._regions: dict[int, tuple[DisplaySpec, list[str]]] = {}
+        self._display_answers: dict[
+            tuple[int, str], tuple[DisplaySpec, list[Part], dict[tuple[int, int], Answer]]
+        ] = {}
         self._sweeps: dict[tuple[object, ...], tuple[list[ScheduleSpec], _GroupSweep]] = {}
 
     def with_schedule(self, old: ScheduleSpec | None, new: ScheduleSpec | None) -> Resolver:
@@ -228,13 +231,24 @@ class Resolver:
         successor._positions = kept_positions
         successor._reaching = {}
         successor._regions = {}
-        successor._by_target = dict(self._by_target)
-        if old is not None and old.target in successor._by_target:
-            successor._by_target[old.target] = [
-                s for s in successor._by_target[old.target] if s.id != old.id
-            ]
-        if new is not None and new.playlist_id in self.content.playlists:
-            successor._by_target[new.target] = [*successor._by_target.get(new.target, ()), new]
+        successor._by_target = by_target = dict(self._by_target)
+        kept = new is not None and new.playlist_id in self.content.playlists
+        listed = by_target.get(old.target, []) if old is not None else []
+        if (
+            old is not None
+            and new is not None
+            and kept
+            and new.target == old.target
+            and any(s.id == old.id for s in listed)
+        ):
+            # Edited in place: the list keeps its order, so each display's schedules keep
+            # their bits and the answers worked out for them (`display_answers`).
+            by_target[old.target] = [new if s.id == old.id else s for s in listed]
+            return successor
+        if old is not None and old.target in by_target:
+            by_target[old.target] = [s for s in by_target[old.target] if s.id != old.id]
+        if kept and new is not None:
+            by_target[new.target] = [*by_target.get(new.target, ()), new]
         return successor
 
     def _schedule_positions(self) -> dict[int, int]:
@@ -346,6 +360,16 @@ class Resolver:
             sweep = _GroupSweep.of(self, group, region, zone, first, last)
             found = self._sweeps[key] = (group, sweep)
         return found[1]
+
+    def display_answers(
+        self, display: DisplaySpec, region: str, parts: list[Part]
+    ) -> dict[tuple[int, int], Answer]:
+        """One display's answers by (mask, validity stretch), for schedules with `parts`."""
+        key = (display.id, region)
+        found = self._display_answers.get(key)
+        if found is None or found[0] is not display or found[1] != parts:
+            found = self._display_answers[key] = (display, list(parts), {})
+        return found[2]
 
     def power_on_off(
         self, display: DisplaySpec, zone: ZoneInfo, first: date, last: date
@@ -642,8 +666,10 @@ class _DisplayView:
         ordered = sorted(c for c in cuts if c <= finish)
         midnight_set = set(midnights)
         # Equal active sets between equal validity edges give equal answers (the same
-        # windows recur every day), so each is worked out once per display.
-        answers: dict[tuple[int, int], Answer] = {}
+        # windows recur every day), so each is worked out once per display, and kept
+        # while the display's schedules have the same parts bit by bit: a schedule whose
+        # window moved (`with_schedule`) keeps them.
+        answers = resolver.display_answers(display, region, parts)
         runs: list[list[Any]] = []  # [start, end, tier, blank, alerts, loop], merged as we go
         last_run: list[Any] | None = None
         for begin, stop in pairwise(ordered):

@@ -33,3 +33,16 @@ def test_a_changed_added_and_removed_schedule_give_the_same_timelines_as_a_fresh
             differs |= answer != warm.timeline(display, START, END)
         assert differs or not visible, "the change should alter what some display shows"
     assert len(warm.with_schedule(old, None).content.schedules) == len(world.content.schedules) - 1
+
+
+def test_a_schedule_edited_from_an_unknown_playlist_to_a_known_one_starts_reaching() -> None:
+    world = build(seed=3)
+    target = Target(TargetKind.LOCATION, world.workplaces[0])
+    orphan = ScheduleSpec(10**6, 10**9, target, Recurrence(window=(9 * 60, 11 * 60)), weight=3)
+    warm = Resolver(replace(world.content, schedules=(*world.content.schedules, orphan)))
+    display = world.displays_at(world.workplaces[0])[0]
+    warm.timeline(display, START, END)
+    patched = warm.with_schedule(orphan, replace(orphan, playlist_id=1093))
+    fresh = Resolver(patched.content)
+    assert patched.timeline(display, START, END) == fresh.timeline(display, START, END)
+    assert any(s.id == orphan.id for s in patched.reaching(display))
