@@ -288,6 +288,7 @@ window.Infotavle = window.Infotavle || {};
     }
     state.connected = false;
     state.manifest = null;
+    state.manifestFetched = false;
     state.alerts = {};
     state.shownKey = null;
     state.shown = null;
@@ -297,9 +298,13 @@ window.Infotavle = window.Infotavle || {};
       layer.textContent = "";
       layer.classList.remove("visible");
     });
-    delete $("stage").dataset.slideId;
+    ["slideId", "revision", "language", "entryStart", "kind"].forEach(function (name) {
+      delete $("stage").dataset[name];
+    });
+    body.dataset.blank = "false";
     renderAlerts();
     $("blank").hidden = true;
+    $("offline-mark").hidden = true;
   }
 
   function fetchManifest() {
@@ -312,8 +317,12 @@ window.Infotavle = window.Infotavle || {};
       headers["If-None-Match"] = '"' + state.manifest.version + '"';
     }
     const sentAt = Date.now();
+    const token = state.token;
     return request("GET", "/player/api/manifest", undefined, headers)
       .then(function (answer) {
+        if (state.token !== token) {
+          return; // revoked meanwhile
+        }
         const fromCache = answer.headers.get("X-Infotavle-Cache") === "1";
         if (answer.status === 200 && answer.json && answer.json.segments) {
           if (!fromCache) {
@@ -719,9 +728,10 @@ window.Infotavle = window.Infotavle || {};
     if (!state.token) {
       return;
     }
+    const token = state.token;
     request("GET", "/player/api/alerts")
       .then(function (answer) {
-        if (answer.status !== 200 || !answer.json || !answer.json.items) {
+        if (state.token !== token || answer.status !== 200 || !answer.json || !answer.json.items) {
           return;
         }
         const active = {};
