@@ -113,7 +113,12 @@ Infotavle.timeline = (function () {
 /* The kiosk's clock, corrected by the server's: now() = local clock + skew. */
 Infotavle.clock = (function () {
   const KEY = "infotavle.clock_skew_ms";
-  let skew = Number(window.localStorage.getItem(KEY)) || 0;
+  let skew = 0;
+  try {
+    skew = Number(window.localStorage.getItem(KEY)) || 0;
+  } catch (error) {
+    // no storage (an opaque origin): start uncorrected
+  }
 
   /* sentAt/receivedAt: local ms around the request that returned serverTime. */
   function correct(serverTime, sentAt, receivedAt) {
@@ -122,7 +127,11 @@ Infotavle.clock = (function () {
       return;
     }
     skew = Math.round(server - (sentAt + receivedAt) / 2);
-    window.localStorage.setItem(KEY, String(skew));
+    try {
+      window.localStorage.setItem(KEY, String(skew));
+    } catch (error) {
+      // kept in memory only
+    }
   }
 
   return {
