@@ -292,7 +292,7 @@ def test_a_provisioned_kiosk_keeps_its_token_and_drops_it_from_the_address(
     assert page.evaluate("JSON.parse(localStorage.getItem('infotavle.token'))") == token
 
 
-def test_identify_shows_the_name_and_heartbeats_and_plays_reach_the_server(
+def test_identify_and_reload_commands_work_and_heartbeats_and_plays_reach_the_server(
     server: Server, kiosk_context
 ) -> None:
     page = open_kiosk(kiosk_context(), server.base)
@@ -304,6 +304,13 @@ def test_identify_shows_the_name_and_heartbeats_and_plays_reach_the_server(
     assert sent.status_code == 202, sent.text
     wait_for(lambda: page.locator("#identify").is_visible(), 2, "identify shows")
     assert page.locator("#identify").inner_text() == "Reception"
+
+    page.evaluate("window.beforeReload = true")
+    sent = server.api("POST", f"/displays/{display_id}/commands", {"action": "reload"})
+    assert sent.status_code == 202, sent.text
+    wait_for(lambda: page.evaluate("window.beforeReload") is None, 10, "the page reloads")
+    playing(page)
+    wait_for(lambda: page.evaluate("Infotavle.player.state.connected"), 10, "socket up again")
 
     version = page.evaluate("document.body.dataset.playerVersion")
     wait_for(
