@@ -91,7 +91,8 @@ class ManifestWriter:
         self._loop_texts: dict[int, str] = {}
         self._held: list[Loop] = []
         self._heads: dict[tuple[object, ...], str] = {}
-        self._horizons: dict[tuple[str, datetime], tuple[datetime, datetime]] = {}
+        self._horizons: dict[tuple[str, datetime], tuple[datetime, datetime, str]] = {}
+        self._player_version = _text(PLAYER_VERSION)
         self._isos: dict[int, str] = {}
         self._powers: dict[tuple[Recurrence, ...], str] = {}
         self._languages: dict[str, str] = {}
@@ -120,10 +121,10 @@ class ManifestWriter:
         Alerts are not in the manifest (they come over the socket and /player/api/alerts):
         give a resolver whose content has none.
         """
-        start, end = self._horizon(display, now)
+        start, end, closing = self._horizon(display, now)
         parts = [
             f'{{"brand":{self.brand_text},"display":{display.id},'
-            f'"player_version":{_text(PLAYER_VERSION)},'
+            f'"player_version":{self._player_version},'
             f'"power":{self._power(display.power)},"segments":['
         ]
         separator = ""
@@ -144,12 +145,7 @@ class ManifestWriter:
         shown = set().union(*[loop.slides for loop in loops.values()])
         order = self._slide_order
         listed = sorted(filter(order.__contains__, shown), key=order.__getitem__)
-        parts += (
-            '],"slides":{',
-            ",".join(map(self._slides.__getitem__, listed)),
-            f'}},"timezone":{_text(display.timezone)},'
-            f'"valid_from":"{start.isoformat()}","valid_until":"{end.isoformat()}"}}',
-        )
+        parts += ('],"slides":{', ",".join(map(self._slides.__getitem__, listed)), closing)
         text = "".join(parts)
         return hashlib.sha256(text.encode()).hexdigest(), text, end
 
@@ -159,11 +155,17 @@ class ManifestWriter:
             found = self._powers[power] = canonical([_power_json(p) for p in power])
         return found
 
-    def _horizon(self, display: DisplaySpec, now: datetime) -> tuple[datetime, datetime]:
+    def _horizon(self, display: DisplaySpec, now: datetime) -> tuple[datetime, datetime, str]:
+        """The horizon, and the manifest's members after its slides, per zone."""
         key = (display.timezone, now)
         found = self._horizons.get(key)
         if found is None:
-            found = self._horizons[key] = horizon(display, now)
+            start, end = horizon(display, now)
+            closing = (
+                f'}},"timezone":{_text(display.timezone)},'
+                f'"valid_from":"{start.isoformat()}","valid_until":"{end.isoformat()}"}}'
+            )
+            found = self._horizons[key] = (start, end, closing)
         return found
 
     def _iso(self, us: int) -> str:
