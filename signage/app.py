@@ -3,7 +3,6 @@ handlers). Nothing here opens a connection at import time."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, current_app, request
@@ -16,8 +15,8 @@ from werkzeug.exceptions import HTTPException, NotFound
 from signage.config import Settings
 from signage.db import Database
 from signage.errors import SignageError
+from signage.resources import resource_dir
 
-PACKAGE_DIR = Path(__file__).resolve().parent
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # JSON and forms; media uploads get their own limit
 SOCKET_MESSAGE_MAX_BYTES = 512 * 1024  # a larger Socket.IO message closes its connection
 
@@ -44,13 +43,6 @@ MAX_ID = 2**53  # ids in paths beyond this name nothing (SQLite INTEGER overflow
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
-
-
-def resource_dir(name: str) -> Path:
-    """`static/` and `migrations/` sit beside the package in a checkout and inside it
-    in the wheel."""
-    inside = PACKAGE_DIR / name
-    return inside if inside.is_dir() else PACKAGE_DIR.parent / name
 
 
 def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:

@@ -88,8 +88,17 @@ class SlideSpec:
     valid_from: date | datetime | None = None  # local
     valid_until: date | datetime | None = None  # local, exclusive
     languages: frozenset[str] = frozenset()  # languages that have a variant
-    media_ready: bool = True
+    # The screen sizes its picture has ready renditions for; None: it needs none (text,
+    # or a video once checked). An empty set: it plays nowhere yet.
+    ready_for: frozenset[tuple[int, int]] | None = None
     media_duration_s: float | None = None
+
+    def plays_on(self, screen: Screen) -> bool:
+        """Rule 6, but for validity: the orientation fits and the picture is ready."""
+        orientation, resolution = screen
+        return self.orientation in ("any", orientation) and (
+            self.ready_for is None or resolution in self.ready_for
+        )
 
 
 @dataclass(frozen=True)
@@ -101,6 +110,10 @@ class AlertSpec:
     targets: tuple[Target, ...] = (Target(TargetKind.ALL),)
 
 
+# What decides which pictures a display can show: its orientation and its resolution.
+Screen = tuple[str, tuple[int, int]]
+
+
 @dataclass(frozen=True)
 class DisplaySpec:
     id: int
@@ -110,6 +123,11 @@ class DisplaySpec:
     locations: tuple[int, ...] = ()  # own location first, then each ancestor up to the root
     groups: frozenset[int] = frozenset()
     power: tuple[Recurrence, ...] = ()  # none means always on
+    resolution: tuple[int, int] = (1920, 1080)
+
+    @property
+    def screen(self) -> Screen:
+        return self.orientation, self.resolution
 
 
 @dataclass(frozen=True)

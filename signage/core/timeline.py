@@ -33,6 +33,7 @@ from signage.core.model import (
     PlaylistSpec,
     Recurrence,
     ScheduleSpec,
+    Screen,
     Segment,
     Severity,
     SlideSpec,
@@ -115,8 +116,9 @@ Playable = tuple[list[tuple[SlideSpec, int]], tuple[int, ...] | None]
 
 @dataclass(frozen=True)
 class Candidates:
-    """A playlist's slides that can ever play on displays of one orientation and
-    timezone, with their validity as instants: per instant only validity is left."""
+    """A playlist's slides that can ever play on displays of one screen (orientation
+    and resolution) and timezone, with their validity as instants: per instant only
+    validity is left."""
 
     always: list[tuple[SlideSpec, int]]
     bounds: list[tuple[datetime | None, datetime | None]]
@@ -126,17 +128,13 @@ class Candidates:
 
     @classmethod
     def of(
-        cls, playlist: PlaylistSpec, slides: dict[int, SlideSpec], orientation: str, zone: ZoneInfo
+        cls, playlist: PlaylistSpec, slides: dict[int, SlideSpec], screen: Screen, zone: ZoneInfo
     ) -> Candidates:
         found: list[tuple[SlideSpec, int]] = []
         bounds: list[tuple[datetime | None, datetime | None]] = []
         for slide_id, item_duration in playlist.items:
             slide = slides.get(slide_id)
-            if (
-                slide is None
-                or not slide.media_ready
-                or slide.orientation not in ("any", orientation)
-            ):
+            if slide is None or not slide.plays_on(screen):
                 continue
             found.append((slide, duration_of(slide, item_duration)))
             bounds.append(
@@ -190,7 +188,7 @@ class Resolver:
         # and kept across `with_schedule`: a schedule's dates and target do not enter them.
         self._answers: dict[tuple[object, ...], Answer] = {}
         self._validity: dict[str, list[datetime]] = {}
-        self._playables: dict[tuple[int, str, str, int], Playable] = {}
+        self._playables: dict[tuple[int, Screen, str, int], Playable] = {}
         # The sweep works on instants as integer microseconds since the epoch.
         self._flips: dict[tuple[int, str, date, date], tuple[Recurrence, list[int]]] = {}
         self._power_flips: dict[tuple[object, ...], list[int]] = {}
@@ -407,18 +405,18 @@ class Resolver:
             found = self._instants[us] = EPOCH + timedelta(microseconds=us)
         return found
 
-    def candidates(self, playlist: PlaylistSpec, orientation: str, zone: ZoneInfo) -> Candidates:
-        key = (playlist.id, orientation, zone.key)
+    def candidates(self, playlist: PlaylistSpec, screen: Screen, zone: ZoneInfo) -> Candidates:
+        key = (playlist.id, screen, zone.key)
         found = self._candidates.get(key)
         if found is None:
-            found = Candidates.of(playlist, self.content.slides, orientation, zone)
+            found = Candidates.of(playlist, self.content.slides, screen, zone)
             self._candidates[key] = found
         return found
 
     def loop(self, display: DisplaySpec, picks: list[Pick], items: dict[int, Playable]) -> Loop:
         key = (
             display.languages,
-            display.orientation,
+            display.screen,
             tuple(picks),
             tuple(items[pid][1] for pid, _ in picks),
         )
@@ -460,7 +458,7 @@ class Resolver:
     ) -> tuple[list[int], frozenset[int]]:
         """A playlist's playable slides as the ids of their expanded chunks, and the
         slides they show."""
-        key = (display.languages, display.orientation, pid, playable[1])
+        key = (display.languages, display.screen, pid, playable[1])
         found = self._expanded_playlists.get(key)
         if found is None:
             chunk_ids = [self._chunk(display, slide, duration) for slide, duration in playable[0]]
@@ -707,7 +705,7 @@ class _DisplayView:
     # -- the answer at one instant ----------------------------------------------------------
     def _answer(self, t: int, mask: int, stretch: int) -> Answer:
         """The powered answer at `t` (µs) for the schedules in `mask`. It depends only on
-        the schedules' parts, the display's languages, orientation and zone, and which
+        the schedules' parts, the display's languages, screen and zone, and which
         slides are valid (constant between validity edges), so displays alike in those
         share it."""
         # A sorted tuple, not a frozenset: keys of ints and strings only are left alone by
@@ -721,7 +719,7 @@ class _DisplayView:
             bits ^= low
         parts = tuple(sorted(active))
         display = self.display
-        key = (display.languages, display.orientation, self.zone.key, stretch, parts)
+        key = (display.languages, display.screen, self.zone.key, stretch, parts)
         shared = self.resolver._answers
         found = shared.get(key)
         if found is None:
@@ -750,13 +748,13 @@ class _DisplayView:
         """The loop of playlists at their weights over their slides playable at `t`."""
         resolver = self.resolver
         playables = resolver._playables
-        orientation, zone = self.display.orientation, self.zone
+        screen, zone = self.display.screen, self.zone
         items: dict[int, Playable] = {}
         for pid in sorted(weights):  # the picks go by playlist id
-            key = (pid, orientation, zone.key, stretch)
+            key = (pid, screen, zone.key, stretch)
             playable = playables.get(key)
             if playable is None:
-                candidates = resolver.candidates(self.content.playlists[pid], orientation, zone)
+                candidates = resolver.candidates(self.content.playlists[pid], screen, zone)
                 playable = playables[key] = candidates.at(t)
             if playable[0]:
                 items[pid] = playable

@@ -8,14 +8,10 @@ and reloads itself.
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
-from pathlib import Path
-
 from flask import Blueprint, Response, render_template, send_from_directory
 
-from signage.app import resource_dir
 from signage.errors import NotFound
+from signage.player.version import node_modules, player_dir, player_version
 
 bp = Blueprint("kiosk", __name__)
 
@@ -61,30 +57,6 @@ PICTOGRAM_ICONS = {
     "wifi": "wifi",
 }
 LIBRARY_CACHE = "public, max-age=3600"  # the page asks with ?v=<player version>
-
-
-def player_dir() -> Path:
-    return resource_dir("static") / "player"
-
-
-def node_modules() -> Path:
-    return resource_dir("node_modules")
-
-
-@cache
-def player_version() -> str:
-    """A short hash of every file of the player (scripts, styles, page template) and of
-    the lock file that pins its libraries."""
-    digest = hashlib.sha256()
-    templates = Path(__file__).resolve().parent.parent / "templates" / "player"
-    for folder in (player_dir(), templates):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(folder).as_posix().encode())
-            digest.update(path.read_bytes())
-    lock = node_modules().parent / "package-lock.json"
-    if lock.is_file():
-        digest.update(lock.read_bytes())
-    return digest.hexdigest()[:12]
 
 
 @bp.get("/player")

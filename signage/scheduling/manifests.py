@@ -19,8 +19,12 @@ from zoneinfo import ZoneInfo
 
 from signage.core.model import AlertShown, DisplaySpec, Entry, Loop, Recurrence, Segment, Tier
 from signage.core.timeline import EPOCH, Resolver
+from signage.player.version import player_version
 
-PLAYER_VERSION = "1"
+# A slide payload's key for its assets per screen size, (width, height) → assets; each
+# manifest carries the assets for its display's size as `assets`.
+ASSETS_BY_SCREEN = "assets_by_screen"
+
 HORIZON_AFTER_NEXT_MIDNIGHT = timedelta(hours=48)
 
 
@@ -82,7 +86,7 @@ class ManifestWriter:
     def __init__(self, slide_payloads: dict[int, dict[str, Any]], brand: dict[str, Any]) -> None:
         self.slide_payloads = slide_payloads
         self.brand_text = canonical(brand)
-        self._slides = _SlideTexts(slide_payloads)
+        self._slides: dict[tuple[int, int], _SlideTexts] = {}
         # Canonical JSON orders the slides object by key, that is by the ids as text.
         self._slide_order = {
             slide_id: rank for rank, slide_id in enumerate(sorted(slide_payloads, key=str))
@@ -92,7 +96,7 @@ class ManifestWriter:
         self._held: list[Loop] = []
         self._heads: dict[tuple[object, ...], str] = {}
         self._horizons: dict[tuple[str, datetime], tuple[datetime, datetime, str]] = {}
-        self._player_version = _text(PLAYER_VERSION)
+        self._player_version = _text(player_version())
         self._isos: dict[int, str] = {}
         self._powers: dict[tuple[Recurrence, ...], str] = {}
         self._languages: dict[str, str] = {}
@@ -145,7 +149,12 @@ class ManifestWriter:
         shown = set().union(*[loop.slides for loop in loops.values()])
         order = self._slide_order
         listed = sorted(filter(order.__contains__, shown), key=order.__getitem__)
-        parts += ('],"slides":{', ",".join(map(self._slides.__getitem__, listed)), closing)
+        texts = self._slides.get(display.resolution)
+        if texts is None:
+            texts = self._slides[display.resolution] = _SlideTexts(
+                self.slide_payloads, display.resolution
+            )
+        parts += ('],"slides":{', ",".join(map(texts.__getitem__, listed)), closing)
         text = "".join(parts)
         return hashlib.sha256(text.encode()).hexdigest(), text, end
 
@@ -235,15 +244,21 @@ class ManifestWriter:
 
 
 class _SlideTexts(dict[int, str]):
-    """Each slide's `"id":{payload}` member of the slides object, encoded when first asked
-    for (a dict so that lookups of encoded slides stay in C)."""
+    """Each slide's `"id":{payload}` member of the slides object for one screen size,
+    encoded when first asked for (a dict so that lookups of encoded slides stay in C)."""
 
-    def __init__(self, payloads: dict[int, dict[str, Any]]) -> None:
+    def __init__(self, payloads: dict[int, dict[str, Any]], resolution: tuple[int, int]) -> None:
         super().__init__()
         self.payloads = payloads
+        self.resolution = resolution
 
     def __missing__(self, slide_id: int) -> str:
-        text = self[slide_id] = f'"{slide_id}":{canonical(self.payloads[slide_id])}'
+        payload = self.payloads[slide_id]
+        by_screen = payload.get(ASSETS_BY_SCREEN)
+        if by_screen is not None:
+            payload = {k: v for k, v in payload.items() if k != ASSETS_BY_SCREEN}
+            payload["assets"] = by_screen.get(self.resolution, [])
+        text = self[slide_id] = f'"{slide_id}":{canonical(payload)}'
         return text
 
 

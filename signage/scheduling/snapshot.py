@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 
 from signage.accounts.services import get_brand
 from signage.alerts.models import Alert
-from signage.content.models import Media, Playlist, Slide, SlideRevision
+from signage.content import renditions
+from signage.content.filetypes import BY_MIME
+from signage.content.models import Media, Playlist, Rendition, Slide, SlideRevision
 from signage.core.model import (
     AlertSpec,
     Content,
@@ -30,6 +32,7 @@ from signage.core.model import (
     Tier,
 )
 from signage.core.recurrence import parse_date_or_datetime, parse_time_of_day
+from signage.scheduling.manifests import ASSETS_BY_SCREEN
 from signage.scheduling.models import Schedule
 from signage.screens.models import Display, Group, GroupMember, Location
 
@@ -91,11 +94,15 @@ def _slides(session: Session) -> tuple[dict[int, SlideSpec], dict[int, dict[str,
     specs: dict[int, SlideSpec] = {}
     payloads: dict[int, dict[str, Any]] = {}
     media = {m.id: m for m in session.scalars(select(Media))}
+    ready = _ready_renditions(session)
     rows = session.execute(
         select(Slide, SlideRevision).join(SlideRevision, Slide.live_revision_id == SlideRevision.id)
     )
     for slide, revision in rows:
         asset = media.get(revision.media_id) if revision.media_id else None
+        pictures = (
+            _pictures(asset, revision, ready.get(asset.id, {})) if asset is not None else None
+        )
         specs[slide.id] = SlideSpec(
             id=slide.id,
             revision=revision.id,
@@ -104,7 +111,7 @@ def _slides(session: Session) -> tuple[dict[int, SlideSpec], dict[int, dict[str,
             valid_from=_local(slide.valid_from),
             valid_until=_local(slide.valid_until),
             languages=frozenset(revision.variants or {}),
-            media_ready=asset is None or asset.status == "ready",
+            ready_for=None if pictures is None else frozenset(pictures),
             media_duration_s=asset.duration_s if asset else None,
         )
         payloads[slide.id] = {
@@ -115,13 +122,57 @@ def _slides(session: Session) -> tuple[dict[int, SlideSpec], dict[int, dict[str,
             "variants": revision.variants,
             "pictogram": revision.pictogram,
             "alt": revision.alt,
-            "assets": [_asset(asset)] if asset else [],
+            "assets": [],
         }
+        if pictures is not None:
+            payloads[slide.id][ASSETS_BY_SCREEN] = pictures
     return specs, payloads
 
 
-def _asset(media: Media) -> dict[str, Any]:
-    return {"url": f"/media/{media.sha256}/original", "sha256": media.sha256, "bytes": media.bytes}
+RenditionFiles = dict[str, dict[str, Rendition]]  # name → ext → ready rendition
+
+
+def _ready_renditions(session: Session) -> dict[int, RenditionFiles]:
+    found: dict[int, RenditionFiles] = {}
+    for rendition in session.scalars(select(Rendition).where(Rendition.status == "ready")):
+        found.setdefault(rendition.media_id, {}).setdefault(rendition.name, {})[rendition.ext] = (
+            rendition
+        )
+    return found
+
+
+def _pictures(
+    media: Media, revision: SlideRevision, files: RenditionFiles
+) -> dict[tuple[int, int], list[dict[str, Any]]] | None:
+    """The WebP rendition made for each screen size, as the slide's fit or fill wants it,
+    or None when any screen plays the slide as it is (a video, once made ready)."""
+    if media.kind == "video":
+        original = files.get("original", {}).get(BY_MIME[media.mime].ext)
+        return None if original is not None else {}
+    fields = revision.fields or {}
+    page = (
+        int(fields["page"]) if media.kind == "pdf" and str(fields.get("page")).isdigit() else None
+    )
+    prefix = f"p{page}-" if page else ""
+    suffix = f"-{renditions.mode_of(fields)}"
+    pictures = {}
+    for name, by_ext in files.items():
+        webp = by_ext.get("webp")
+        if webp is None or not name.startswith(prefix) or not name.endswith(suffix):
+            continue
+        size = name[len(prefix) : -len(suffix)]
+        width, _, height = size.partition("x")
+        if width.isdigit() and height.isdigit():
+            pictures[(int(width), int(height))] = [_asset(media, webp)]
+    return pictures
+
+
+def _asset(media: Media, rendition: Rendition) -> dict[str, Any]:
+    return {
+        "url": f"/media/{media.sha256}/{rendition.name}.{rendition.ext}",
+        "sha256": rendition.sha256,
+        "bytes": rendition.bytes,
+    }
 
 
 def _alerts(session: Session, now: datetime) -> tuple[AlertSpec, ...]:
@@ -186,6 +237,7 @@ def _displays(
             locations=tuple(chain),
             groups=frozenset(in_groups),
             power=power,
+            resolution=(display.width, display.height),
         )
     return found
 

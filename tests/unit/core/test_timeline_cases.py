@@ -417,7 +417,7 @@ def test_with_nothing_playable_the_brand_slide_shows() -> None:
         content(
             [schedule(1, 1), schedule(2, 2, tier=Tier.FALLBACK)],
             [playlist(1, 1), playlist(2, 2)],
-            [slide(1, media_ready=False), slide(2, valid_from=date(2027, 1, 1))],
+            [slide(1, ready_for=frozenset()), slide(2, valid_from=date(2027, 1, 1))],
         )
     )
 
@@ -441,7 +441,7 @@ def test_expired_future_wrong_orientation_unready_and_unapproved_slides_are_skip
                 slide(1),
                 slide(2, valid_until=date(2026, 6, 10)),  # ended at local midnight
                 slide(3, orientation="portrait"),
-                slide(4, media_ready=False),
+                slide(4, ready_for=frozenset()),
                 # 5 has no approved revision, so the database layer does not pass it
                 slide(6, valid_from=datetime(2026, 6, 10, 12, 1)),  # noqa: DTZ001 - local
             ],
@@ -449,6 +449,20 @@ def test_expired_future_wrong_orientation_unready_and_unapproved_slides_are_skip
     )
 
     assert loop_at(resolver, orientation="landscape") == [1]
+
+
+def test_a_picture_plays_only_on_screens_its_renditions_are_ready_for() -> None:
+    resolver = Resolver(
+        content(
+            [schedule(1, 1)],
+            [playlist(1, 1, 2)],
+            [slide(1, ready_for=frozenset({(1920, 1080), (3840, 2160)})), slide(2)],
+        )
+    )
+
+    assert loop_at(resolver, resolution=(1920, 1080)) == [1, 2]
+    assert loop_at(resolver, resolution=(3840, 2160)) == [1, 2]
+    assert loop_at(resolver, resolution=(1280, 720)) == [2]
 
 
 def test_slides_for_the_displays_orientation_or_any_play() -> None:

@@ -122,7 +122,7 @@ def slides(draw: st.DrawFn, slide_id: int, near: date) -> SlideSpec:
         valid_from=draw(local_bounds(near)),
         valid_until=draw(local_bounds(near)),
         languages=draw(st.frozensets(st.sampled_from(["en", "uk"]))),
-        media_ready=draw(st.sampled_from([True] * 5 + [False])),
+        ready_for=draw(st.sampled_from([None] * 5 + [frozenset()])),
         media_duration_s=draw(st.none() | st.floats(0.1, 120.0)),
     )
 
