@@ -352,11 +352,6 @@ schedules:
 """
 
 
-@pytest.mark.xfail(
-    reason="the manifest names /media/<sha256>/original, which /media/ answers 404; "
-    "it must name the screen's rendition (tests/integration/test_media_playability.py)",
-    strict=False,
-)
 def test_a_picture_slide_shows_the_rendition_its_manifest_names(
     instance: Instance, servers: Servers, kiosk_context
 ) -> None:
