@@ -29,7 +29,7 @@ from signage.offload import off_hub
 from signage.screens.models import Location
 
 MAX_FILENAME_CHARS = 255
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]|^\.\.?$|\.\.")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\]|^\.\.?$")
 
 
 class UnsupportedMedia(SignageError):

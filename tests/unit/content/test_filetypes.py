@@ -6,6 +6,7 @@ import pytest
 
 from signage.content import filetypes
 from signage.content.imaging import fitted_size
+from signage.content.media import BadUpload, check_filename
 from tests import media_files as files
 
 
@@ -80,3 +81,24 @@ def test_sizes_fit_inside_or_cover_the_box_and_never_grow(
     source: tuple[int, int], box: tuple[int, int], mode: str, expected: tuple[int, int]
 ) -> None:
     assert fitted_size(*source, *box, mode) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "refused"),
+    [
+        ("Plakat jul 2026.pdf", False),
+        ("v2..endelig.pdf", False),
+        ("../../etc/passwd\x00.jpg", True),
+        ("mappe/foto.jpg", True),
+        ("mappe\\foto.jpg", True),
+        ("..", True),
+        ("foto\n.jpg", True),
+        ("x" * 256, True),
+    ],
+)
+def test_upload_names_are_plain_names(name: str, refused: bool) -> None:
+    if refused:
+        with pytest.raises(BadUpload):
+            check_filename(name)
+    else:
+        check_filename(name)
