@@ -109,6 +109,8 @@ def _select_locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    import signage.api.alerts
+    import signage.api.media  # noqa: F401 - these add their routes to the API blueprint
     from signage.api.views import bp as api_bp
     from signage.api.views import docs as api_docs_bp
     from signage.console.views import bp as console_bp

@@ -5,12 +5,15 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, TypeVar
 
 from flask import Response, jsonify, request
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
 from signage.errors import SignageError, ValidationFailed
 
@@ -123,6 +126,18 @@ def decode_cursor(cursor: str) -> int:
 
 def page(items: list[dict[str, Any]], last_id: int | None) -> Response:
     return jsonify({"items": items, "next": encode_cursor(last_id) if last_id else None})
+
+
+def paged(
+    session: Session, query: Select[Any], id_column: Any, serialize: Callable[[Any], dict[str, Any]]
+) -> Response:
+    """One page of `query` in id order after ?cursor=, at most ?limit= items."""
+    limit, after = page_args()
+    query = query.where(id_column > after).order_by(id_column).limit(limit + 1)
+    rows = list(session.scalars(query))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return page([serialize(row) for row in rows], rows[-1].id if more else None)
 
 
 def error_response(error: SignageError) -> tuple[Response, int]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -14,32 +12,15 @@ from signage.accounts.models import AuditEvent
 from signage.accounts.permissions import Role
 from signage.accounts.schemas import BrandPatch
 from signage.accounts.services import get_brand, update_brand
-from signage.alerts import services as alerts
-from signage.alerts.models import Alert
-from signage.alerts.schemas import AlertIn
 from signage.api import serializers
 from signage.api.collections import COLLECTIONS, Collection
-from signage.api.http import (
-    MAX_ID,
-    WHOLE_NUMBER,
-    BadRequest,
-    instant_arg,
-    int_arg,
-    json_body,
-    page,
-    page_args,
-    parse,
-)
+from signage.api.http import BadRequest, instant_arg, int_arg, json_body, paged, parse
 from signage.api.openapi import build_openapi
-from signage.config import MB
-from signage.content.media import MediaService, MediaTooLarge
-from signage.content.models import Media
 from signage.content.schemas import ReviewIn
 from signage.content.services import SlideService
 from signage.core.model import DEFAULT_REGION
 from signage.db import utcnow
-from signage.errors import NotFound, Unauthorized
-from signage.offload import off_hub
+from signage.errors import Unauthorized
 from signage.realtime import (
     PLAYER_NAMESPACE,
     Notifier,
@@ -56,7 +37,6 @@ from signage.web import current_principal, db_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 REGION = re.compile(r"[a-z][a-z0-9_-]{0,39}")
-UPLOAD_OVERHEAD_BYTES = 1024 * 1024  # multipart headers and the other form fields
 
 
 def principal() -> Any:
@@ -70,16 +50,12 @@ def _register(collection: Collection) -> None:
     service, serialize, name = collection.service, collection.serialize, collection.name
 
     def list_items() -> Response:
-        limit, after = page_args()
-        query = service.readable_query(principal()).where(service.model.id > after)
+        query = service.readable_query(principal())
         for column in collection.filters:
             value = int_arg(column)
             if value is not None:
                 query = query.where(getattr(service.model, column) == value)
-        rows = list(db_session().scalars(query.order_by(service.model.id).limit(limit + 1)))
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return page([serialize(row) for row in rows], rows[-1].id if more else None)
+        return paged(db_session(), query, service.model.id, serialize)
 
     def get_item(item_id: int) -> Response:
         return jsonify(serialize(service.get(db_session(), principal(), item_id)))
@@ -157,73 +133,6 @@ def slides_approve(item_id: int) -> Response:
 @bp.post("/slides/<int:item_id>/reject")
 def slides_reject(item_id: int) -> Response:
     return _moderate("reject", item_id)
-
-
-# -- media ------------------------------------------------------------------------------
-_media = MediaService()
-
-
-@bp.get("/media")
-def media_list() -> Response:
-    limit, after = page_args()
-    query = _media.readable_query(principal()).where(Media.id > after)
-    location_id = int_arg("location_id")
-    if location_id is not None:
-        query = query.where(Media.location_id == location_id)
-    rows = list(db_session().scalars(query.order_by(Media.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return page([serializers.media(row) for row in rows], rows[-1].id if more else None)
-
-
-@bp.get("/media/<int:item_id>")
-def media_get(item_id: int) -> Response:
-    return jsonify(serializers.media(_media.get(db_session(), principal(), item_id)))
-
-
-@bp.post("/media")
-def media_upload() -> tuple[Response, int]:
-    settings = current_app.config["SIGNAGE"]
-    limits = settings.media
-    request.max_content_length = limits.max_upload_bytes + UPLOAD_OVERHEAD_BYTES
-    if (request.content_length or 0) > request.max_content_length:
-        raise MediaTooLarge(f"an upload may be at most {limits.max_upload_bytes // MB} MB")
-    upload = request.files.get("file")
-    if upload is None:
-        raise BadRequest("send the file as multipart/form-data in the field 'file'")
-    location_id = form_int("location_id")
-    session = db_session()
-    incoming = settings.media_dir / "incoming"
-    incoming.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=incoming, prefix="upload-") as received:
-        off_hub(upload.save, received)
-        received.flush()
-        result = _media.upload(
-            session,
-            principal(),
-            limits,
-            settings.media_dir,
-            Path(received.name),
-            upload.filename or "upload",
-            location_id,
-        )
-    session.commit()
-    return jsonify(serializers.media(result.media)), 201 if result.created else 200
-
-
-@bp.delete("/media/<int:item_id>")
-def media_delete(item_id: int) -> tuple[str, int]:
-    session = db_session()
-    _media.delete(session, principal(), _media.get(session, principal(), item_id))
-    session.commit()
-    return "", 204
-
-
-def form_int(name: str) -> int:
-    raw = request.form.get(name, "")
-    if not WHOLE_NUMBER.fullmatch(raw) or not 1 <= int(raw) <= MAX_ID:
-        raise BadRequest(f"form field {name!r} must be the id of a location, such as 1")
-    return int(raw)
 
 
 # -- displays ---------------------------------------------------------------------------
@@ -310,46 +219,6 @@ def locale() -> resolving.Locale:
     return resolving.Locale(settings.timezone, settings.language)
 
 
-# -- alerts -------------------------------------------------------------------------------
-@bp.get("/alerts")
-def alerts_list() -> Response:
-    limit, after = page_args()
-    query = select(Alert).where(Alert.id > after)
-    who = principal()
-    if not who.covers_whole_tree(Role.VIEWER):
-        query = query.where(Alert.location_id.in_(who.readable()))
-    rows = list(db_session().scalars(query.order_by(Alert.id).limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return page([serializers.alert(row) for row in rows], rows[-1].id if more else None)
-
-
-@bp.get("/alerts/<int:item_id>")
-def alerts_get(item_id: int) -> Response:
-    alert = db_session().get(Alert, item_id)
-    if alert is None or not principal().can_read(alert.location_id):
-        raise NotFound(f"alert {item_id} does not exist")
-    return jsonify(serializers.alert(alert))
-
-
-@bp.post("/alerts")
-def alerts_create() -> tuple[Response, int]:
-    session = db_session()
-    alert = alerts.send(session, principal(), parse(AlertIn).model_dump())
-    session.commit()
-    alerts.publish_sent(notifier(), alert)
-    return jsonify(serializers.alert(alert)), 201
-
-
-@bp.post("/alerts/<int:item_id>/clear")
-def alerts_clear(item_id: int) -> Response:
-    session = db_session()
-    alert = alerts.clear(session, principal(), item_id)
-    session.commit()
-    alerts.publish_cleared(notifier(), alert)
-    return jsonify(serializers.alert(alert))
-
-
 # -- brand, audit, identity, OpenAPI -----------------------------------------------------
 @bp.get("/brand")
 def brand_get() -> Response:
@@ -366,16 +235,11 @@ def brand_update() -> Response:
 
 @bp.get("/audit")
 def audit() -> Response:
-    limit, after = page_args()
-    query = select(AuditEvent).where(AuditEvent.id > after)
+    query = select(AuditEvent)
     who = principal()
     if not who.covers_whole_tree(Role.ADMIN):
         query = query.where(AuditEvent.location_id.in_(who.writable(Role.ADMIN)))
-    query = query.order_by(AuditEvent.id).limit(limit + 1)
-    rows = list(db_session().scalars(query))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return page([serializers.audit_event(r) for r in rows], rows[-1].id if more else None)
+    return paged(db_session(), query, AuditEvent.id, serializers.audit_event)
 
 
 @bp.get("/me")
