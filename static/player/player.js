@@ -562,7 +562,8 @@ window.Infotavle = window.Infotavle || {};
     if (state.connected && state.socket) {
       state.socket.timeout(10000).emit("plays", batch, function (error, answer) {
         done();
-        if (!error && answer) {
+        // Only an answer that counts them means they are stored; {error} keeps them.
+        if (!error && answer && typeof answer.accepted === "number") {
           dropPlays(batch);
         }
       });

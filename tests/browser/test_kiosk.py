@@ -319,17 +319,19 @@ def test_identify_and_reload_commands_work_and_heartbeats_and_plays_reach_the_se
         "the heartbeat on connect is recorded",
     )
     assert_advances(page, "before plays are sent")
-    page.evaluate("Infotavle.player.flushPlays()")
-    wait_for(
-        lambda: page.evaluate("JSON.parse(localStorage.getItem('infotavle.plays') || '[]')") == [],
-        10,
-        "the queued plays are sent",
-    )
-    with sqlite3.connect(server.instance.path / "signage.db") as db:
-        rows = db.execute(
-            "SELECT client_id, duration_ms FROM play_events WHERE display_id = ?", (display_id,)
-        ).fetchall()
-    assert rows, "no plays stored"
+
+    def stored_plays() -> list[tuple[str, int]]:
+        # A slide's play is queued when it ends and sent in batches; ask for a flush each
+        # time, since one may already be under way when the first is asked for.
+        page.evaluate("Infotavle.player.flushPlays()")
+        with sqlite3.connect(server.instance.path / "signage.db") as db:
+            return db.execute(
+                "SELECT client_id, duration_ms FROM play_events WHERE display_id = ?",
+                (display_id,),
+            ).fetchall()
+
+    wait_for(lambda: stored_plays() != [], 20, "the queued plays are stored")
+    rows = stored_plays()
     assert len({client_id for client_id, _ in rows}) == len(rows)
     assert all(duration > 0 for _, duration in rows)
 
