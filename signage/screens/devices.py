@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from signage import audit
 from signage.accounts.permissions import Principal, Role
 from signage.accounts.security import hash_token, new_token
-from signage.crud import get_or_404, load_tree, require_write
+from signage.crud import get_or_404, require_write
 from signage.db import Database
 from signage.errors import Conflict, NotFound, SignageError
-from signage.screens.models import Display, Group, GroupMember, Pairing, RevokedToken
+from signage.screens.models import Display, Group, GroupMember, Location, Pairing, RevokedToken
 from signage.screens.services import DisplayService, install_token, retire_token
 
 # No 0/O, 1/I/L, 5/S or 8/B: a code is read off a screen across a room and typed on a phone.
@@ -176,7 +176,15 @@ def is_revoked(session: Session, token: str) -> bool:
 def reach_of(session: Session, display: Display) -> tuple[list[int], set[int]]:
     """The display's location chain (own first) and the groups it is in (as member or
     by tag): what alerts and rooms reach it through."""
-    chain = [display.location_id, *load_tree(session).ancestors(display.location_id)]
+    # Up the parent links (a few primary-key reads), not the whole tree: this runs on
+    # every kiosk connect, and a restarted server sees thousands of them at once.
+    chain = [display.location_id]
+    location = session.get(Location, display.location_id)
+    while (
+        location is not None and location.parent_id is not None and location.parent_id not in chain
+    ):
+        chain.append(location.parent_id)
+        location = session.get(Location, location.parent_id)
     groups = set(
         session.scalars(select(GroupMember.group_id).where(GroupMember.display_id == display.id))
     )
