@@ -38,6 +38,14 @@ def signage(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def demo_instance(instance: Path) -> None:
+    """A migrated instance holding the demo content (displays/ and playlists/)."""
+    upgraded = signage(instance, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
+    imported = signage(instance, "import", str(REPO))
+    assert imported.returncode == 0, imported.stderr
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -17,7 +17,7 @@ from signage.db import Database
 from signage.scheduling.models import JobRun, Manifest
 from signage.screens.models import Display, Location
 from signage.screens.services import DisplayService
-from tests.processes import REPO, SIGNAGE, environment, running, signage
+from tests.processes import REPO, SIGNAGE, demo_instance, environment, running, signage
 
 pytestmark = pytest.mark.slow
 REACH_WITHIN_S = 10
@@ -79,8 +79,7 @@ def test_an_import_beside_a_running_server_reaches_the_kiosk(tmp_path: Path) -> 
 
 def test_signage_scheduler_alone_builds_the_manifests(tmp_path: Path) -> None:
     instance = tmp_path / "instance"
-    assert signage(instance, "db", "upgrade").returncode == 0
-    assert signage(instance, "import", str(REPO)).returncode == 0
+    demo_instance(instance)
     env = environment(instance)
     with (tmp_path / "out.txt").open("w") as out:
         process = subprocess.Popen([SIGNAGE, "scheduler"], env=env, stdout=out, stderr=out)

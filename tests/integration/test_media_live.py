@@ -4,7 +4,6 @@ jobs worker, and its progress reaches a signed-in console browser over Socket.IO
 from __future__ import annotations
 
 import re
-import shutil
 import threading
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import requests
 import socketio
 
 from tests import media_files as files
-from tests.processes import REPO, running, signage
+from tests.processes import demo_instance, running, signage
 
 pytestmark = pytest.mark.slow
 READY_WITHIN_S = 60  # a cold worker pool on a busy two-core machine
@@ -53,11 +52,7 @@ def console_socket(base: str, browser: requests.Session | None) -> tuple[Any, li
 
 def test_upload_progress_reaches_the_console_of_a_signed_in_editor(tmp_path: Path) -> None:
     instance = tmp_path / "instance"
-    content = tmp_path / "content"
-    shutil.copytree(REPO / "displays", content / "displays")
-    shutil.copytree(REPO / "playlists", content / "playlists")
-    assert signage(instance, "db", "upgrade").returncode == 0
-    assert signage(instance, "import", str(content)).returncode == 0
+    demo_instance(instance)
     email = "redaktoer@gladsaxe.dk"
     added = signage(instance, "user", "add", email, "--role", "editor", "--password", PASSWORD)
     assert added.returncode == 0, added.stderr

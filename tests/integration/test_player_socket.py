@@ -4,7 +4,6 @@ commands and revocation, and hostile events refused while others are served."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +20,7 @@ from signage.accounts.services import system_principal
 from signage.db import Database
 from signage.screens.models import Display, Location
 from signage.screens.services import DisplayService
-from tests.processes import REPO, running, signage
+from tests.processes import demo_instance, running, signage
 
 pytestmark = pytest.mark.slow
 WAIT_S = 15
@@ -47,11 +46,8 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("socket")
-    instance, content = root / "instance", root / "content"
-    shutil.copytree(REPO / "displays", content / "displays")
-    shutil.copytree(REPO / "playlists", content / "playlists")
-    assert signage(instance, "db", "upgrade").returncode == 0
-    assert signage(instance, "import", str(content)).returncode == 0
+    instance = root / "instance"
+    demo_instance(instance)
     email = "kommunikation@gladsaxe.dk"
     role = ("--role", "communicator", "--password", PASSWORD)
     assert signage(instance, "user", "add", email, *role).returncode == 0
