@@ -41,7 +41,7 @@ lint: install
 	$(VENV)/bin/ruff check signage tests bench migrations
 	$(VENV)/bin/ruff format --check signage tests bench migrations
 	$(VENV)/bin/mypy
-	node_modules/.bin/eslint static/player
+	node_modules/.bin/eslint static/player static/console
 
 format: install
 	$(VENV)/bin/ruff check --fix signage tests bench migrations

@@ -1,4 +1,4 @@
-// Lint for the kiosk player: plain browser scripts, no build step, ES2019 at most
+// Lint for the kiosk player and the console: plain browser scripts, no build step, ES2019 at most
 // (Chromium 79 and old smart-TV browsers), so newer syntax is an error here.
 import js from "@eslint/js";
 import globals from "globals";
@@ -31,6 +31,27 @@ export default [
       ecmaVersion: 2019,
       sourceType: "script",
       globals: { ...globals.serviceworker },
+    },
+    rules: {
+      "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }],
+      eqeqeq: ["error", "always"],
+      "no-var": "error",
+      "prefer-const": "error",
+    },
+  },
+  {
+    // The console: staff browsers are current, but it stays plain scripts without a build.
+    files: ["static/console/**/*.js"],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: "script",
+      globals: {
+        ...globals.browser,
+        io: "readonly", // socket.io-client
+        htmx: "readonly",
+        Sortable: "readonly", // SortableJS, for drag-and-drop ordering
+        SignageConsole: "readonly", // console.js: csrfToken(), socket
+      },
     },
     rules: {
       "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }],

@@ -113,7 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     import signage.api.media  # noqa: F401 - these add their routes to the API blueprint
     from signage.api.views import bp as api_bp
     from signage.api.views import docs as api_docs_bp
-    from signage.console.views import bp as console_bp
+    from signage.console.pages import bp as console_bp
     from signage.health import bp as health_bp
     from signage.player.assets import bp as assets_bp
     from signage.player.page import bp as kiosk_bp
@@ -165,6 +165,23 @@ def _wants_json() -> bool:
     )
 
 
+def _console_page() -> bool:
+    """A console page or fragment: its errors are pages in the user's language."""
+    return request.path.startswith("/console") and not _wants_json()
+
+
+def _console_error(status: int, message: str | None = None) -> tuple[str, int]:
+    from flask import render_template
+
+    from signage.console.base import ERROR_SENTENCES
+
+    sentence = message or str(ERROR_SENTENCES.get(status, ERROR_SENTENCES[400]))
+    fragment = request.headers.get("HX-Request") == "true"
+    return render_template(
+        "console/error.html", status=status, message=sentence, fragment=fragment
+    ), status
+
+
 def _signage_error(error: SignageError) -> tuple[Response, int] | Any:
     from flask import redirect, url_for
 
@@ -173,12 +190,20 @@ def _signage_error(error: SignageError) -> tuple[Response, int] | Any:
 
     if isinstance(error, Unauthorized) and not _wants_json():
         return redirect(url_for("console.login", next=request.full_path.rstrip("?")))
+    if _console_page():
+        from signage.console.base import error_sentence
+
+        return _console_error(error.status, error_sentence(error))
     return error_response(error)
 
 
-def _csrf_error(error: CSRFError) -> tuple[Response, int]:
+def _csrf_error(error: CSRFError) -> tuple[Response, int] | tuple[str, int]:
+    from flask_babel import gettext
+
     from signage.api.http import plain_error
 
+    if _console_page():
+        return _console_error(400, gettext("The form has expired. Reload the page and try again."))
     return plain_error(
         400,
         "csrf_failed",
@@ -186,10 +211,12 @@ def _csrf_error(error: CSRFError) -> tuple[Response, int]:
     )
 
 
-def _http_error(error: HTTPException) -> tuple[Response, int]:
+def _http_error(error: HTTPException) -> tuple[Response, int] | tuple[str, int]:
     from signage.api.http import plain_error
 
     status = error.code or 500
+    if _console_page() and 400 <= status < 500 and status != 405:
+        return _console_error(status)
     code = (error.name or "error").lower().replace(" ", "_")
     messages = {
         404: "there is nothing at this address",

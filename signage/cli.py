@@ -222,10 +222,26 @@ def _serve(bind: str | None, banner: str = "") -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if settings.run_jobs:
         _start_jobs_in_server(app, settings)
+    socketio.start_background_task(_flush_heartbeats, app)
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     if banner:
         click.echo(banner)
     socketio.run(app, host=host, port=port, log_output=False)
+
+
+def _flush_heartbeats(app: Any) -> None:
+    """Heartbeats are written when the next one arrives; this writes the last of a burst
+    too, so a console sees a kiosk's status within seconds even when all is quiet."""
+    from signage.realtime import socketio
+    from signage.web import flush_heartbeats
+
+    while True:
+        socketio.sleep(2)
+        try:
+            with app.app_context():
+                flush_heartbeats()
+        except Exception:
+            logging.getLogger(__name__).exception("writing heartbeats failed; trying again")
 
 
 def _sweeps(settings: Any, notifier: Any) -> Any:
@@ -241,6 +257,7 @@ def _sweeps(settings: Any, notifier: Any) -> Any:
         Propagator(database, settings.timezone, settings.language, manifest_publisher(notifier)),
         RenditionWorker(database, settings.media_dir, notifier, settings.media.workers),
         timedelta(hours=settings.media.grace_hours),
+        notifier,
     )
 
 

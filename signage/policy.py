@@ -60,18 +60,11 @@ COLLECTION_WRITERS: dict[str, Access] = {
 }
 ADMIN_ONLY_READS = {"users", "grants"}
 
+# Console pages enter themselves with `signage.console.base.page`.
 ROUTES: dict[tuple[str, str], Access] = {
     ("static", "GET"): PUBLIC,
     ("health.healthz", "GET"): PUBLIC,
     ("health.readyz", "GET"): PUBLIC,
-    ("console.root", "GET"): PUBLIC,
-    ("console.login", "GET"): PUBLIC,
-    ("console.login", "POST"): PUBLIC,
-    ("console.set_language", "POST"): PUBLIC,
-    ("console.logout", "POST"): LOGIN,
-    ("console.index", "GET"): LOGIN,
-    ("console.pair_display", "GET"): MANAGER,
-    ("console.pair_display", "POST"): MANAGER,
     ("api_docs.openapi", "GET"): PUBLIC,
     ("api.me", "GET"): LOGIN,
     ("api.brand_get", "GET"): VIEWER,

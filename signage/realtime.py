@@ -40,6 +40,18 @@ PLAYER_NAMESPACE = "/player"
 CONSOLE_NAMESPACE = "/console"
 
 
+# In /console: every signed-in staff browser. It hears only display ids; what a page
+# then fetches about a display is checked against the user's grants.
+STAFF_ROOM = "staff"
+
+
+def displays_updated(notifier: Notifier, display_ids: Iterable[int]) -> None:
+    """Tell console pages that these displays changed (status, or what they show)."""
+    ids = sorted(set(display_ids))
+    if ids:
+        notifier.emit("displays_updated", {"ids": ids}, STAFF_ROOM, CONSOLE_NAMESPACE)
+
+
 def display_room(display_id: int) -> str:
     return f"display:{display_id}"
 
@@ -64,6 +76,7 @@ def manifest_publisher(notifier: Notifier) -> Callable[[int, str], None]:
 
     def publish(display_id: int, version: str) -> None:
         notifier.emit("manifest", {"version": version}, display_room(display_id), PLAYER_NAMESPACE)
+        displays_updated(notifier, (display_id,))
 
     return publish
 

@@ -91,6 +91,14 @@ def heartbeats() -> devices.HeartbeatBuffer:
     )
 
 
+def flush_heartbeats() -> None:
+    """Write the waiting heartbeats if the last write is old enough, and tell console
+    pages which displays they came from."""
+    from signage.realtime import SocketIONotifier, displays_updated
+
+    displays_updated(SocketIONotifier(), heartbeats().flush_if_due(database()))
+
+
 def current_display() -> Display | None:
     """The kiosk calling, by its device token (stored only as SHA-256)."""
     if "display" not in g:

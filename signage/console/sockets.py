@@ -1,7 +1,8 @@
 """The `/console` Socket.IO namespace: live events for signed-in staff.
 
 A browser joins the room of every location its user may read, so upload progress and
-(later) display status and alert receipts reach exactly the people who may see them.
+alert receipts reach exactly the people who may see them. Display changes go to every
+signed-in browser as bare ids (`displays_updated`); pages re-fetch what they may see.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 
 from flask_socketio import ConnectionRefusedError, join_room
 
-from signage.realtime import CONSOLE_NAMESPACE, location_room, socketio
+from signage.realtime import CONSOLE_NAMESPACE, STAFF_ROOM, location_room, socketio
 from signage.web import current_principal
 
 
@@ -19,5 +20,6 @@ def connect(_auth: Any = None) -> None:
     principal = current_principal()
     if principal is None or principal.user_id is None:
         raise ConnectionRefusedError("sign in to the console first")
+    join_room(STAFF_ROOM)
     for location_id in sorted(principal.readable()):
         join_room(location_room(location_id))

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, make_response, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from flask import session as cookie_session
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -17,25 +25,33 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from signage.accounts.permissions import Role
 from signage.accounts.services import authenticate
+from signage.console.base import me, page
 from signage.console.forms import LoginForm, PairForm
 from signage.content.models import Slide, SlideRevision
 from signage.db import utcnow
-from signage.errors import SignageError
+from signage.errors import NotFound, SignageError
+from signage.player.version import node_modules
+from signage.policy import LOGIN, MANAGER, PUBLIC
 from signage.screens import devices
 from signage.screens.models import Display, Location
-from signage.web import current_principal, db_session
+from signage.web import db_session
 
-bp = Blueprint("console", __name__)
 LANGUAGES = ("da", "en")
+# Served name → path inside node_modules (package.json pins the packages).
+LIBRARIES = {
+    "htmx.min.js": "htmx.org/dist/htmx.min.js",
+    "Sortable.min.js": "sortablejs/Sortable.min.js",
+    "socket.io.min.js": "socket.io-client/dist/socket.io.min.js",
+}
 LANGUAGE_COOKIE = "signage_lang"
 
 
-@bp.get("/")
+@page("/", PUBLIC)
 def root() -> WerkzeugResponse:
     return redirect(url_for("console.index"))
 
 
-@bp.route("/login", methods=["GET", "POST"])
+@page("/login", PUBLIC, methods=("GET", "POST"))
 def login() -> str | WerkzeugResponse:
     form = LoginForm()
     error = None
@@ -58,13 +74,13 @@ def login() -> str | WerkzeugResponse:
     return render_template("console/login.html", form=form, error=error), status  # type: ignore[return-value]
 
 
-@bp.post("/logout")
+@page("/logout", LOGIN, methods=("POST",))
 def logout() -> WerkzeugResponse:
     logout_user()
     return redirect(url_for("console.login"))
 
 
-@bp.post("/language")
+@page("/language", PUBLIC, methods=("POST",))
 def set_language() -> Response:
     language = request.form.get("language", "")
     target = _safe_next(request.form.get("next"))
@@ -76,11 +92,21 @@ def set_language() -> Response:
     return response
 
 
-@bp.get("/console")
+@page("/console/lib/<name>", PUBLIC)
+def library(name: str) -> Response:
+    """A whitelisted browser library from node_modules (installed by `make install`)."""
+    path = LIBRARIES.get(name)
+    if path is None or not (node_modules() / path).is_file():
+        raise NotFound("there is no such console library (has `npm ci` run?)")
+    response = send_from_directory(node_modules(), path, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@page("/console", LOGIN)
 def index() -> str:
     session = db_session()
-    principal = current_principal()
-    assert principal is not None  # noqa: S101 - the authorisation table requires a login
+    principal = me()
     readable = principal.readable()
     displays = session.scalar(
         select(func.count()).select_from(Display).where(Display.location_id.in_(readable))
@@ -102,12 +128,11 @@ def index() -> str:
     )
 
 
-@bp.route("/console/displays/pair", methods=["GET", "POST"])
+@page("/console/displays/pair", MANAGER, methods=("GET", "POST"))
 def pair_display() -> tuple[str, int]:
     """Where a kiosk's QR code leads: the code filled in, a name and a place to give."""
     session = db_session()
-    principal = current_principal()
-    assert principal is not None  # noqa: S101 - the authorisation table requires a login
+    principal = me()
     form = PairForm(code=request.args.get("code", "").upper())
     places = principal.writable(Role.FACILITY_MANAGER)
     form.location_id.choices = [

@@ -33,7 +33,7 @@ from signage.reports.services import record_plays
 from signage.scheduling.models import Manifest
 from signage.screens import devices
 from signage.screens.models import Display
-from signage.web import database, heartbeats
+from signage.web import database, flush_heartbeats, heartbeats
 
 log = logging.getLogger(__name__)
 MAX_TOKEN_CHARS = 200
@@ -95,7 +95,7 @@ def heartbeat(payload: Any = None) -> dict[str, str] | None:
     except ValueError as exc:
         return refuse(str(exc))
     heartbeats().record(display_id, beat, utcnow())
-    heartbeats().flush_if_due(database())
+    flush_heartbeats()
     return None
 
 

@@ -20,7 +20,14 @@ from signage.scheduling.models import Manifest
 from signage.scheduling.propagator import Propagator
 from signage.screens import devices
 from signage.screens.models import Display
-from signage.web import current_display, database, db_session, heartbeats, registrations
+from signage.web import (
+    current_display,
+    database,
+    db_session,
+    flush_heartbeats,
+    heartbeats,
+    registrations,
+)
 
 bp = Blueprint("player", __name__, url_prefix="/player")
 
@@ -102,7 +109,7 @@ def heartbeat() -> tuple[str, int]:
     except ValueError as exc:
         raise ValidationFailed(str(exc)) from exc
     heartbeats().record(device().id, beat, utcnow())
-    heartbeats().flush_if_due(database())
+    flush_heartbeats()
     return "", 204
 
 

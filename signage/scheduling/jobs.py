@@ -18,6 +18,7 @@ from signage.alerts.models import Alert
 from signage.content import renditions
 from signage.content.media import collect_unused
 from signage.db import Database, utcnow
+from signage.realtime import Notifier, displays_updated
 from signage.scheduling.models import JobRun, Manifest
 from signage.scheduling.propagator import Propagator
 from signage.screens.models import Display
@@ -42,6 +43,7 @@ class Sweeps:
     propagator: Propagator
     renditions: renditions.RenditionWorker | None = None
     media_grace: timedelta = timedelta(hours=168)
+    notifier: Notifier | None = None  # tells console pages which displays went offline
 
     @property
     def database(self) -> Database:
@@ -88,12 +90,20 @@ class Sweeps:
         def run() -> str:
             cutoff = self.clock() - OFFLINE_AFTER
             with self.database.transaction() as session:
-                result = session.execute(
-                    update(Display)
-                    .where(Display.online.is_(True), Display.last_seen_at < cutoff)
-                    .values(online=False)
+                gone = list(
+                    session.scalars(
+                        select(Display.id).where(
+                            Display.online.is_(True), Display.last_seen_at < cutoff
+                        )
+                    )
                 )
-            return f"{result.rowcount} offline"  # type: ignore[attr-defined]
+                if gone:
+                    session.execute(
+                        update(Display).where(Display.id.in_(gone)).values(online=False)
+                    )
+            if self.notifier is not None:
+                displays_updated(self.notifier, gone)
+            return f"{len(gone)} offline"
 
         self._record("mark_offline", run)
 

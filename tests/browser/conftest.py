@@ -25,6 +25,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 MANAGER = "leder@testby.dk"
 EDITOR = "redaktoer@testby.dk"
 COMMUNICATOR = "kommunikation@testby.dk"  # critical alerts need this role
+ADMIN = "admin@testby.dk"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SLIDE_S = 3  # long enough to read a slide, short enough to watch several
 
 ROOT = """\
@@ -91,6 +93,7 @@ class Instance:
     manager_token: str
     editor_token: str
     communicator_token: str
+    admin_token: str
 
 
 @dataclass
@@ -125,7 +128,8 @@ class Server:
 @pytest.fixture
 def instance(tmp_path: Path) -> Instance:
     """A migrated instance with the test content; a facility manager and an editor of
-    the displays' location, and a communicator of the municipality."""
+    the displays' location, and a communicator and an admin of the municipality (every
+    user's password is `PASSWORD`)."""
     path = tmp_path / "instance"
     content = tmp_path / "content"
     (content / "displays").mkdir(parents=True)
@@ -141,6 +145,7 @@ def instance(tmp_path: Path) -> Instance:
         (MANAGER, "facility_manager", "testhus"),
         (EDITOR, "editor", "testhus"),
         (COMMUNICATOR, "communicator", "testby"),
+        (ADMIN, "admin", "testby"),
     ):
         added = signage(
             path, "user", "add", email, "--role", role, "--location", location,
@@ -278,4 +283,79 @@ def playing(page: Page, within_s: float = 10) -> str:
         lambda: (shown_slide(page) or "").isdigit() and shown_slide(page),
         within_s,
         "the kiosk plays a slide",
+    )
+
+
+# -- the console ------------------------------------------------------------------------
+@pytest.fixture
+def staff_context(browser: Browser) -> Iterator[Callable[..., BrowserContext]]:
+    """New browser profiles for staff (desktop size unless told), closed after the test."""
+    made: list[BrowserContext] = []
+
+    def make(width: int = 1280, height: int = 900) -> BrowserContext:
+        context = browser.new_context(viewport={"width": width, "height": height})
+        made.append(context)
+        return context
+
+    yield make
+    for context in made:
+        context.close()
+
+
+def sign_in(context: BrowserContext, base: str, email: str, password: str = PASSWORD) -> Page:
+    """A console page signed in as `email` (the login form, as a person uses it)."""
+    page = context.new_page()
+    page.goto(f"{base}/login")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.click("form.login button[type=submit]")
+    page.wait_for_url(f"{base}/console")
+    return page
+
+
+def live(page: Page, within_s: float = 10) -> None:
+    """Wait until the page's /console socket is connected (live updates flow)."""
+    wait_for(
+        lambda: page.evaluate("document.body.dataset.socket") == "connected",
+        within_s,
+        "the console page's live connection",
+    )
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical accessibility problems axe-core finds on the page as it is.
+    axe is evaluated through the DevTools protocol, which the page's CSP does not block
+    (an injected <script> would be, rightly)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', "
+        "'wcag21aa', 'best-practice']}}).then(r => r.violations.map(v => ({id: v.id, "
+        "impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target)})))"
+    )
+    return [v for v in result if v["impact"] in ("serious", "critical")]
+
+
+def assert_accessible(page: Page) -> None:
+    found = axe_violations(page)
+    assert not found, f"{page.url}: axe finds serious or critical problems: {found}"
+
+
+def inline_scripts(page: Page) -> list[str]:
+    """Inline script on the page: <script> without src, on* handler attributes, and
+    javascript: addresses (our CSP would block each; none may be there at all)."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        r"""(() => {
+          const found = [];
+          document.querySelectorAll('script:not([src])').forEach(s => {
+            if ((s.type || 'text/javascript') !== 'application/json') found.push(s.outerHTML.slice(0, 80));
+          });
+          document.querySelectorAll('*').forEach(el => {
+            for (const a of el.attributes) {
+              if (a.name.startsWith('on')) found.push(el.tagName + ' ' + a.name);
+              if (/^\s*javascript:/i.test(a.value)) found.push(el.tagName + ' ' + a.name + '=javascript:');
+            }
+          });
+          return found;
+        })()"""
     )

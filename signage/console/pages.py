@@ -1,0 +1,14 @@
+"""Every console page module, imported once so their routes join the blueprint."""
+
+from signage.console import (  # noqa: F401 - importing registers the pages
+    admin,
+    dashboard,
+    library,
+    moderation,
+    planning,
+    slides,
+    views,
+)
+from signage.console.base import bp
+
+__all__ = ["bp"]

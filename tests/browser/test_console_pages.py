@@ -1,0 +1,88 @@
+"""Every console page, found by following its links as each kind of user: accessible by
+axe-core (no serious or critical violation), free of inline script, in Danish by default
+and in English on request."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import BrowserContext, Page
+
+from tests.browser.conftest import (
+    ADMIN,
+    EDITOR,
+    MANAGER,
+    Server,
+    assert_accessible,
+    inline_scripts,
+    live,
+    sign_in,
+)
+
+pytestmark = pytest.mark.browser
+MAX_PAGES = 80
+# Links that are not pages to check: the API description, downloads and libraries.
+NOT_PAGES = ("/console/lib/", "/api/", "/media/", "/player")
+
+
+def console_links(page: Page) -> list[str]:
+    hrefs: list[str] = page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
+    found = []
+    for href in hrefs:
+        parts = urlsplit(href)
+        path = parts.path + (f"?{parts.query}" if parts.query else "")
+        if path.startswith("/console") and not path.startswith(NOT_PAGES):
+            found.append(path)
+    return found
+
+
+def crawl(page: Page, base: str) -> list[str]:
+    """Every console page reachable by links from the overview, breadth first."""
+    seen: list[str] = []
+    queue = ["/console"]
+    while queue and len(seen) < MAX_PAGES:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        seen.append(path)
+        response = page.goto(f"{base}{path}")
+        assert response is not None and response.status == 200, f"{path}: {response}"
+        assert_accessible(page)
+        assert inline_scripts(page) == [], path
+        queue.extend(link for link in console_links(page) if link not in seen)
+    return seen
+
+
+@pytest.mark.parametrize("email", [ADMIN, MANAGER, EDITOR])
+def test_every_console_page_is_accessible_and_has_no_inline_script(
+    server: Server, staff_context: Callable[..., BrowserContext], email: str
+) -> None:
+    page = sign_in(staff_context(), server.base, email)
+    pages = crawl(page, server.base)
+    assert "/console" in pages
+    assert len(pages) > 1, "the overview links to no other page"
+
+
+def test_the_login_page_is_accessible_at_phone_width(
+    server: Server, staff_context: Callable[..., BrowserContext]
+) -> None:
+    page = staff_context(390, 844).new_page()
+    page.goto(f"{server.base}/login")
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_signed_in_console_page_is_live_and_can_switch_to_english(
+    server: Server, staff_context: Callable[..., BrowserContext]
+) -> None:
+    page = sign_in(staff_context(), server.base, ADMIN)
+    live(page)
+    assert page.get_attribute("html", "lang") == "da"
+    assert page.get_by_role("navigation").get_by_text("Overblik").is_visible()
+    page.select_option("#language", "en")
+    page.click("form.lang button")
+    page.wait_for_load_state()
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.get_by_role("navigation").get_by_text("Overview").is_visible()
