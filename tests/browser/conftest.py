@@ -348,12 +348,14 @@ def inline_scripts(page: Page) -> list[str]:
         r"""(() => {
           const found = [];
           document.querySelectorAll('script:not([src])').forEach(s => {
-            if ((s.type || 'text/javascript') !== 'application/json') found.push(s.outerHTML.slice(0, 80));
+            if ((s.type || 'text/javascript') !== 'application/json')
+              found.push(s.outerHTML.slice(0, 80));
           });
           document.querySelectorAll('*').forEach(el => {
             for (const a of el.attributes) {
               if (a.name.startsWith('on')) found.push(el.tagName + ' ' + a.name);
-              if (/^\s*javascript:/i.test(a.value)) found.push(el.tagName + ' ' + a.name + '=javascript:');
+              if (/^\s*javascript:/i.test(a.value))
+                found.push(el.tagName + ' ' + a.name + '=javascript:');
             }
           });
           return found;

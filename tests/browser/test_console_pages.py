@@ -48,7 +48,8 @@ def crawl(page: Page, base: str) -> list[str]:
             continue
         seen.append(path)
         response = page.goto(f"{base}{path}")
-        assert response is not None and response.status == 200, f"{path}: {response}"
+        assert response is not None, path
+        assert response.status == 200, f"{path}: {response.status}"
         assert_accessible(page)
         assert inline_scripts(page) == [], path
         queue.extend(link for link in console_links(page) if link not in seen)
