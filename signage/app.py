@@ -111,6 +111,7 @@ def _select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     import signage.api.alerts
     import signage.api.media  # noqa: F401 - these add their routes to the API blueprint
+    from signage.api.alerts import feeds as feeds_bp
     from signage.api.views import bp as api_bp
     from signage.api.views import docs as api_docs_bp
     from signage.console.pages import bp as console_bp
@@ -121,7 +122,9 @@ def _register_blueprints(app: Flask) -> None:
 
     csrf.exempt(api_bp)  # the API checks CSRF itself for cookie sessions (signage.policy)
     csrf.exempt(player_bp)  # kiosks authenticate with a bearer device token, not a cookie
-    blueprints = (api_bp, api_docs_bp, console_bp, health_bp, player_bp, assets_bp, kiosk_bp)
+    blueprints = (
+        api_bp, api_docs_bp, console_bp, health_bp, player_bp, assets_bp, kiosk_bp, feeds_bp
+    )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
 

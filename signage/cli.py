@@ -222,26 +222,28 @@ def _serve(bind: str | None, banner: str = "") -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     if settings.run_jobs:
         _start_jobs_in_server(app, settings)
-    socketio.start_background_task(_flush_heartbeats, app)
+    socketio.start_background_task(_flush_buffers, app)
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     if banner:
         click.echo(banner)
     socketio.run(app, host=host, port=port, log_output=False)
 
 
-def _flush_heartbeats(app: Any) -> None:
-    """Heartbeats are written when the next one arrives; this writes the last of a burst
-    too, so a console sees a kiosk's status within seconds even when all is quiet."""
+def _flush_buffers(app: Any) -> None:
+    """Heartbeats and alert receipts are written in batches as more arrive; this writes
+    the last of a burst too, so a console sees a kiosk's status and an alert's receipts
+    within a second or two even when all is quiet."""
     from signage.realtime import socketio
-    from signage.web import flush_heartbeats
+    from signage.web import flush_heartbeats, flush_receipts
 
     while True:
-        socketio.sleep(2)
+        socketio.sleep(0.5)
         try:
             with app.app_context():
+                flush_receipts()
                 flush_heartbeats()
         except Exception:
-            logging.getLogger(__name__).exception("writing heartbeats failed; trying again")
+            logging.getLogger(__name__).exception("writing heartbeats or receipts failed")
 
 
 def _sweeps(settings: Any, notifier: Any) -> Any:

@@ -12,6 +12,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import yaml
+
+from signage.alerts.cap import AreaMap
+
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_TIMEZONE = "Europe/Copenhagen"
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
@@ -80,6 +84,8 @@ class Settings:
     bind: str = DEFAULT_BIND
     testing: bool = False
     media: MediaLimits = field(default_factory=MediaLimits)
+    # Where CAP alerts go by their areas (SIGNAGE_CAP_AREAS, a YAML file); None: to all.
+    cap_areas: AreaMap | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -117,7 +123,27 @@ class Settings:
             language=language,
             bind=bind,
             media=MediaLimits.from_env(env),
+            cap_areas=load_cap_areas(env.get("SIGNAGE_CAP_AREAS")),
         )
+
+
+def load_cap_areas(path: str | None) -> AreaMap | None:
+    """The CAP area mapping: `geocodes: {"NUTS3=DK012": [slug, …]}`, `areas: {"area
+    description": [slug, …]}` and an optional `default: [slug, …]`."""
+    if not path:
+        return None
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"SIGNAGE_CAP_AREAS: cannot read {path}: {exc}") from exc
+    if not isinstance(raw, dict) or not set(raw) <= {"geocodes", "areas", "default"}:
+        raise ConfigError(
+            "SIGNAGE_CAP_AREAS: the file holds a mapping with geocodes, areas and default"
+        )
+    try:
+        return AreaMap.from_mapping(raw)
+    except (AttributeError, TypeError) as exc:
+        raise ConfigError(f"SIGNAGE_CAP_AREAS: {exc}") from exc
 
 
 def load_or_create_secret(instance_dir: Path) -> str:

@@ -13,7 +13,7 @@ from flask import g, request
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from signage.accounts.permissions import Role
+from signage.accounts.permissions import Role, Scope
 from signage.errors import Forbidden, SignageError, Unauthorized
 from signage.screens.devices import is_revoked
 from signage.web import bearer_token, current_display, current_principal, db_session
@@ -95,6 +95,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("api.alerts_get", "GET"): VIEWER,
     ("api.alerts_create", "POST"): MANAGER,
     ("api.alerts_clear", "POST"): MANAGER,
+    # Alerting systems send CAP with a narrow token; communicators may too.
+    ("api.cap_ingest", "POST"): role(Role.COMMUNICATOR, scope=Scope.CAP_INGEST),
+    ("feeds.cap_feed", "GET"): PUBLIC,  # only alerts that reach public screens
     ("kiosk.page", "GET"): PUBLIC,  # the pairing screen, or a kiosk with its stored token
     ("kiosk.service_worker", "GET"): PUBLIC,
     ("kiosk.library", "GET"): PUBLIC,  # whitelisted browser libraries from node_modules

@@ -14,6 +14,7 @@ from signage.accounts.models import User
 from signage.accounts.permissions import Principal
 from signage.accounts.security import hash_token
 from signage.accounts.services import principal_for_token, principal_for_user
+from signage.alerts.receipts import ReceiptBuffer
 from signage.db import Database
 from signage.screens import devices
 from signage.screens.models import Display
@@ -89,6 +90,22 @@ def heartbeats() -> devices.HeartbeatBuffer:
     return cast(
         devices.HeartbeatBuffer, current_app.extensions.setdefault("signage.heartbeats", buffer)
     )
+
+
+def receipts() -> ReceiptBuffer:
+    """This app's alert deliveries and acknowledgements waiting for their batched write."""
+    return cast(
+        ReceiptBuffer, current_app.extensions.setdefault("signage.receipts", ReceiptBuffer())
+    )
+
+
+def flush_receipts() -> None:
+    """Write the waiting receipts if the last write is old enough; console pages hear
+    the new counts."""
+    from signage.alerts.receipts import publish
+    from signage.realtime import SocketIONotifier
+
+    publish(database(), SocketIONotifier(), receipts().flush_if_due(database()))
 
 
 def flush_heartbeats() -> None:

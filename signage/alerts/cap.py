@@ -291,6 +291,31 @@ CAP_SEVERITY = {"critical": ("Extreme", "Immediate"), "warning": ("Severe", "Exp
 
 def render(alert: Published, sender: str) -> bytes:
     """A CAP 1.2 <alert> document for one of our alerts, one <info> per language."""
+    return bytes(tostring(_alert_element(alert, sender), encoding="utf-8", xml_declaration=True))
+
+
+ATOM = "http://www.w3.org/2005/Atom"
+
+
+def render_feed(alerts: Iterable[Published], sender: str, feed_id: str, now: datetime) -> bytes:
+    """An Atom feed of CAP 1.2 alerts, each whole inside its entry (the form alert
+    aggregators read): CAP itself holds one alert a document."""
+    feed = Element("feed", xmlns=ATOM)
+    SubElement(feed, "id").text = feed_id
+    SubElement(feed, "title").text = "Infotavle: active alerts"
+    SubElement(feed, "updated").text = _cap_time(now)
+    SubElement(SubElement(feed, "author"), "name").text = sender
+    for alert in alerts:
+        entry = SubElement(feed, "entry")
+        SubElement(entry, "id").text = f"{feed_id}#{alert.identifier}"
+        SubElement(entry, "title").text = alert.title
+        SubElement(entry, "updated").text = _cap_time(alert.sent)
+        content = SubElement(entry, "content", type="application/cap+xml")
+        content.append(_alert_element(alert, sender))
+    return bytes(tostring(feed, encoding="utf-8", xml_declaration=True))
+
+
+def _alert_element(alert: Published, sender: str) -> Element:
     root = Element("alert", xmlns=NS)
     for name, value in (
         ("identifier", alert.identifier),
@@ -325,7 +350,7 @@ def render(alert: Published, sender: str) -> bytes:
             SubElement(info, "expires").text = _cap_time(alert.expires)
         for description in alert.areas:
             SubElement(SubElement(info, "area"), "areaDesc").text = description
-    return bytes(tostring(root, encoding="utf-8", xml_declaration=True))
+    return root
 
 
 def _cap_time(moment: datetime) -> str:

@@ -6,13 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 from signage.api.openapi import (
+    BOOL,
     ERRORS,
     ID_PARAM,
     INT,
     PAGE_PARAMS,
     STR,
+    TIME,
     answer,
+    array,
     body,
+    nullable,
     page_of,
     ref,
     shape,
@@ -119,6 +123,33 @@ def kiosk_paths(components: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+ALERT_WITH_RECEIPTS = {
+    "allOf": [
+        ref("Alert"),
+        shape(
+            targeted=INT,
+            not_acknowledged=array(
+                shape(
+                    id=INT,
+                    name=STR,
+                    location_id=INT,
+                    online=BOOL,
+                    last_seen_at=nullable(TIME),
+                )
+            ),
+        ),
+    ]
+}
+
+
+CAP_OUTCOME = shape(
+    status={"enum": ["created", "updated", "cancelled", "unchanged", "ignored"]},
+    reason=nullable(STR),
+    alert={"anyOf": [ref("Alert"), {"type": "null"}]},
+    cleared=array(INT),
+)
+
+
 def alert_paths(components: dict[str, Any]) -> dict[str, Any]:
     from signage.alerts.schemas import AlertIn
 
@@ -140,9 +171,30 @@ def alert_paths(components: dict[str, Any]) -> dict[str, Any]:
         "/api/v1/alerts/{item_id}": {
             "parameters": ID_PARAM,
             "get": {
-                "summary": "One alert with its delivery and acknowledgement counts",
+                "summary": "One alert with its receipts: the displays it targets, how many "
+                "received it and show it, and those that have not acknowledged it (offline "
+                "ones first, at most 500)",
                 "operationId": "alerts_get",
-                "responses": {"200": answer("Found", ref("Alert")), **ERRORS},
+                "responses": {"200": answer("Found", ALERT_WITH_RECEIPTS), **ERRORS},
+            },
+        },
+        "/api/v1/cap": {
+            "post": {
+                "summary": "Take in a CAP 1.2 alert (token scope cap:ingest): Alert creates, "
+                "Update replaces and Cancel clears the alerts its references name; every "
+                "<info> language becomes a variant; <area>s map to locations by "
+                "SIGNAGE_CAP_AREAS (without it: all screens). Status other than Actual is "
+                "accepted and not shown",
+                "operationId": "cap_ingest",
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/xml": {"schema": STR}},
+                },
+                "responses": {
+                    "201": answer("Shown", CAP_OUTCOME),
+                    "200": answer("Cancelled, unchanged or not shown", CAP_OUTCOME),
+                    **ERRORS,
+                },
             },
         },
         "/api/v1/alerts/{item_id}/clear": {

@@ -18,7 +18,6 @@ from sqlalchemy import select
 
 from signage.accounts.security import hash_token
 from signage.alerts import services as alerts
-from signage.alerts.models import Alert, AlertDelivery
 from signage.db import utcnow
 from signage.realtime import (
     PLAYER_NAMESPACE,
@@ -33,7 +32,7 @@ from signage.reports.services import record_plays
 from signage.scheduling.models import Manifest
 from signage.screens import devices
 from signage.screens.models import Display
-from signage.web import database, flush_heartbeats, heartbeats
+from signage.web import database, flush_heartbeats, flush_receipts, heartbeats, receipts
 
 log = logging.getLogger(__name__)
 MAX_TOKEN_CHARS = 200
@@ -72,8 +71,10 @@ def connect(auth: Any = None) -> None:
         join_room(room)
     if version is not None:
         emit("manifest", {"version": version})
+    now = utcnow()
     for alert in active:
         emit("alert", alert)
+        receipts().record(alert["id"], display_id, now, shown=False)
 
 
 @socketio.on("disconnect", namespace=PLAYER_NAMESPACE)
@@ -101,21 +102,16 @@ def heartbeat(payload: Any = None) -> dict[str, str] | None:
 
 @socketio.on("ack", namespace=PLAYER_NAMESPACE)
 def ack(payload: Any = None) -> dict[str, str] | None:
-    """The alert is on this kiosk's screen: delivered and acknowledged."""
+    """The alert is on this kiosk's screen: delivered and acknowledged, written in the
+    next batch."""
     display_id = connected_display()
     alert_id = payload.get("alert_id") if isinstance(payload, dict) else None
     if display_id is None or type(alert_id) is not int or not 0 < alert_id < 2**53:
         return refuse('ack takes {"alert_id": <id>}')
-    now = utcnow()
-    with database().transaction() as session:
-        if session.get(Alert, alert_id) is None:
-            return refuse(f"there is no alert {alert_id}")
-        receipt = session.get(AlertDelivery, (alert_id, display_id))
-        if receipt is None:
-            receipt = AlertDelivery(alert_id=alert_id, display_id=display_id)
-            session.add(receipt)
-        receipt.delivered_at = receipt.delivered_at or now
-        receipt.acknowledged_at = receipt.acknowledged_at or now
+    if not receipts().knows(database(), alert_id):
+        return refuse(f"there is no alert {alert_id}")
+    receipts().record(alert_id, display_id, utcnow(), shown=True)
+    flush_receipts()
     return None
 
 

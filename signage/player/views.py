@@ -26,6 +26,7 @@ from signage.web import (
     db_session,
     flush_heartbeats,
     heartbeats,
+    receipts,
     registrations,
 )
 
@@ -99,7 +100,11 @@ def active_alerts() -> Response:
     session = db_session()
     display = device()
     chain, groups = devices.reach_of(session, display)
-    return jsonify({"items": alerts.active_for(session, display.id, chain, groups, utcnow())})
+    now = utcnow()
+    items = alerts.active_for(session, display.id, chain, groups, now)
+    for item in items:  # handed over: delivered (the kiosk acknowledges over its socket)
+        receipts().record(item["id"], display.id, now, shown=False)
+    return jsonify({"items": items})
 
 
 @bp.post("/api/heartbeat")

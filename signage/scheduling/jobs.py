@@ -15,6 +15,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import select, update
 
 from signage.alerts.models import Alert
+from signage.alerts.services import publish_cleared
 from signage.content import renditions
 from signage.content.media import collect_unused
 from signage.db import Database, utcnow
@@ -74,15 +75,22 @@ class Sweeps:
         self._record("rebuild", run)
 
     def expire_alerts(self) -> None:
+        """End alerts past their expiry, and take them off every screen they reached."""
+
         def run() -> str:
             now = self.clock()
             with self.database.transaction() as session:
-                result = session.execute(
-                    update(Alert)
-                    .where(Alert.cleared_at.is_(None), Alert.expires_at <= now)
-                    .values(cleared_at=Alert.expires_at)
+                ended = list(
+                    session.scalars(
+                        select(Alert).where(Alert.cleared_at.is_(None), Alert.expires_at <= now)
+                    )
                 )
-            return f"{result.rowcount} expired"  # type: ignore[attr-defined]
+                for alert in ended:
+                    alert.cleared_at = alert.expires_at
+            if self.notifier is not None:
+                for alert in ended:
+                    publish_cleared(self.notifier, alert)
+            return f"{len(ended)} expired"
 
         self._record("expire_alerts", run)
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from signage.alerts.models import Alert
 from signage.db import Database
+from signage.realtime import RecordingNotifier
 from signage.scheduling.jobs import JOB_DEFAULTS, Sweeps, schedule_sweeps
 from signage.scheduling.models import JobRun, Manifest
 from signage.scheduling.propagator import Propagator
@@ -19,8 +20,10 @@ from tests.factories import World
 NOW = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
 
-def sweeps(database: Database, clock: Any = lambda: NOW) -> Sweeps:
-    return Sweeps(Propagator(database, "Europe/Copenhagen", "da", clock=clock))
+def sweeps(
+    database: Database, clock: Any = lambda: NOW, notifier: RecordingNotifier | None = None
+) -> Sweeps:
+    return Sweeps(Propagator(database, "Europe/Copenhagen", "da", clock=clock), notifier=notifier)
 
 
 def test_sweeps_are_scheduled_with_a_grace_time_and_coalescing() -> None:
@@ -66,6 +69,7 @@ def test_expired_alerts_are_ended(database: Database, world: World) -> None:
                     location_id=world.locations["kommune"],
                     title="Gammel",
                     severity="warning",
+                    targets={"location_ids": [world.locations["kommune"]]},
                     expires_at=NOW - timedelta(minutes=1),
                 ),
                 Alert(
@@ -76,11 +80,21 @@ def test_expired_alerts_are_ended(database: Database, world: World) -> None:
                 ),
             ]
         )
-    sweeps(database).expire_alerts()
+    heard = RecordingNotifier()
+    sweeps(database, notifier=heard).expire_alerts()
     with database.sessions() as session:
-        ended = {a.title: a.cleared_at for a in session.scalars(select(Alert))}
-    assert ended["Gammel"] == NOW - timedelta(minutes=1)
-    assert ended["Aktiv"] is None
+        ended = {a.title: (a.id, a.cleared_at) for a in session.scalars(select(Alert))}
+    assert ended["Gammel"][1] == NOW - timedelta(minutes=1)
+    assert ended["Aktiv"][1] is None
+    # The screens it reached are told to take it down.
+    assert heard.sent == [
+        (
+            "alert_cleared",
+            {"id": ended["Gammel"][0]},
+            f"location:{world.locations['kommune']}",
+            "/player",
+        )
+    ]
 
 
 def test_the_daily_rebuild_comes_between_one_and_five_local_time(

@@ -201,8 +201,47 @@ def test_an_alert_arrives_at_once_is_acknowledged_and_clears(
     server.api("POST", f"alerts/{alert_id}/clear")
     connected.wait_for("alert_cleared", lambda a: a == {"id": alert_id})
 
-    receipt = server.api("GET", f"alerts/{alert_id}").json()
+    receipt = receipts(server, alert_id, lambda r: r["acknowledged"] >= 1)
     assert (receipt["delivered"], receipt["acknowledged"]) == (1, 1)
+
+
+def receipts(server: Server, alert_id: int, until: Any) -> dict[str, Any]:
+    """The alert's receipts once `until(receipts)` holds (they are written in batches)."""
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        found: dict[str, Any] = server.api("GET", f"alerts/{alert_id}").json()
+        if until(found) or time.monotonic() > deadline:
+            return found
+        time.sleep(0.1)
+
+
+def test_acknowledgements_count_once_per_display_across_repeats_and_reconnects(
+    server: Server,
+) -> None:
+    demo_displays = server.api("GET", "displays?limit=500").json()["items"]
+    sent = server.api(
+        "POST", "alerts", json={"title": "Vandet er lukket", "severity": "warning",
+                                "targets": {"all": True}},
+    ).json()  # fmt: skip
+    try:
+        for _ in range(2):  # a kiosk that reconnects gets the alert again, and acks again
+            found = kiosk(server, server.token)
+            try:
+                found.wait_for("alert", lambda a: a["id"] == sent["id"])
+                for _ in range(3):
+                    assert (
+                        found.client.call("ack", {"alert_id": sent["id"]}, namespace="/player")
+                        is None
+                    )
+            finally:
+                found.client.disconnect()
+        receipt = receipts(server, sent["id"], lambda r: r["acknowledged"] >= 1)
+        assert receipt["targeted"] == len(demo_displays)
+        assert (receipt["delivered"], receipt["acknowledged"]) == (1, 1)
+        waiting = {d["id"] for d in receipt["not_acknowledged"]}
+        assert waiting == {d["id"] for d in demo_displays} - {server.display_id}
+    finally:
+        server.api("POST", f"alerts/{sent['id']}/clear")
 
 
 def test_commands_reach_the_kiosk(server: Server, connected: Kiosk) -> None:
