@@ -146,12 +146,12 @@ def _targets(
     if areas is None:
         return {"all": True}, roots[0]
     slugs = areas.locations(area for info in message.infos for area in info.areas)
-    found = dict(
-        (row.slug, row.id)
+    found = {
+        row.slug: row.id
         for row in session.execute(
             select(Location.slug, Location.id).where(Location.slug.in_(slugs))
         )
-    )
+    }
     ids = [found[slug] for slug in slugs if slug in found]
     if not ids:
         described = ", ".join(sorted({a.description for i in message.infos for a in i.areas}))
