@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, Field, PasswordField, SelectField, StringField
+from wtforms import EmailField, Field, PasswordField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 
@@ -22,16 +22,3 @@ class LoginForm(FlaskForm):
     password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(max=200), no_control_characters]
     )
-
-
-class PairForm(FlaskForm):
-    """Claim the kiosk that shows a code, as a new display at a location."""
-
-    code = StringField(
-        _l("Pairing code"), validators=[DataRequired(), Length(min=8, max=8), no_control_characters]
-    )
-    name = StringField(
-        _l("Name of the screen"),
-        validators=[DataRequired(), Length(max=120), no_control_characters],
-    )
-    location_id = SelectField(_l("Location"), coerce=int, validate_choice=True)

@@ -18,21 +18,17 @@ from flask import (
 )
 from flask import session as cookie_session
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import login_user, logout_user
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from signage.accounts.permissions import Role
 from signage.accounts.services import authenticate
 from signage.console.base import me, page
-from signage.console.forms import LoginForm, PairForm
+from signage.console.forms import LoginForm
 from signage.content.models import Slide, SlideRevision
-from signage.db import utcnow
-from signage.errors import NotFound, SignageError
+from signage.errors import NotFound
 from signage.player.version import node_modules
-from signage.policy import LOGIN, MANAGER, PUBLIC
-from signage.screens import devices
+from signage.policy import LOGIN, PUBLIC
 from signage.screens.models import Display, Location
 from signage.web import db_session
 
@@ -126,47 +122,6 @@ def index() -> str:
         pending=pending,
         locations=locations,
     )
-
-
-@page("/console/displays/pair", MANAGER, methods=("GET", "POST"))
-def pair_display() -> tuple[str, int]:
-    """Where a kiosk's QR code leads: the code filled in, a name and a place to give."""
-    session = db_session()
-    principal = me()
-    form = PairForm(code=request.args.get("code", "").upper())
-    places = principal.writable(Role.FACILITY_MANAGER)
-    form.location_id.choices = [
-        (loc.id, loc.name)
-        for loc in session.scalars(
-            select(Location).where(Location.id.in_(places)).order_by(Location.name)
-        )
-    ]
-    paired, error, status = None, None, 200
-    if form.validate_on_submit():
-        data = {"name": form.name.data, "location_id": form.location_id.data}
-        try:
-            paired, _created = devices.pair(
-                session, principal, form.code.data or "", data, utcnow()
-            )
-            session.commit()
-        except SignageError as exc:
-            session.rollback()
-            error, status = (
-                PAIRING_ERRORS.get(exc.status, _("The screen could not be paired.")),
-                exc.status,
-            )
-    elif request.method == "POST":
-        error, status = _("Fill in the code, a name and a location."), 400
-    page = render_template("console/pair.html", form=form, paired=paired, error=error)
-    return page, status
-
-
-PAIRING_ERRORS = {
-    404: _l("No screen shows this code. Check it, or wait for the screen to show a new one."),
-    409: _l("This code has been used. Wait for the screen to show a new one."),
-    403: _l("You may not place screens at this location."),
-    422: _l("The name or location is not valid."),
-}
 
 
 def _safe_next(target: str | None) -> str:

@@ -392,9 +392,11 @@ def test_the_qr_code_leads_to_a_danish_pairing_page_with_the_code_filled_in(
             "name": "Børneafdelingen",
             "location_id": str(world.locations["bibliotek"]),
         },
+        follow_redirects=True,
     )
 
     assert done.status_code == 200
+    assert done.request.path.startswith("/console/displays/")  # the new display's page
     assert "Børneafdelingen er parret" in done.get_data(as_text=True)
     assert claim(client, kiosk["claim_secret"]).status_code == 200
 
