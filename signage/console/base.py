@@ -138,6 +138,7 @@ MENU = (
     ("console.approvals", _l("Approval")),
     ("console.playlists", _l("Playlists")),
     ("console.schedules", _l("Schedules")),
+    ("console.alerts_index", _l("Alerts")),
     ("console.admin", _l("Administration")),
 )
 

@@ -2,6 +2,7 @@
 
 from signage.console import (  # noqa: F401 - importing registers the pages
     admin,
+    alerts,
     dashboard,
     library,
     moderation,
