@@ -73,7 +73,7 @@ def contrast_problem(pair: WeakPair, palette: dict[str, str]) -> str:
 
     # A ratio is never rounded up to pass (WCAG), so it is shown cut, not rounded.
     shown = format_decimal(math.floor(pair.ratio * 100) / 100, format="0.00")
-    return _(
+    sentence = _(
         "%(foreground)s on %(background)s has a contrast of %(ratio)s:1. It must be at "
         "least %(minimum)s:1 to be easy to read.",
         foreground=side(pair.foreground),
@@ -81,6 +81,7 @@ def contrast_problem(pair: WeakPair, palette: dict[str, str]) -> str:
         ratio=shown,
         minimum=format_decimal(AA_TEXT_RATIO, format="0.0"),
     )
+    return sentence[:1].upper() + sentence[1:]
 
 
 def brand_problems(

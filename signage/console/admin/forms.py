@@ -24,6 +24,7 @@ HINTS = {
     "slug": _l("Use lowercase letters a–z, digits and hyphens only, such as town-hall."),
     "tag": _l("Use letters, digits, hyphens and underscores only, without spaces."),
     "color": _l("Write the colour as # and six hex digits, such as #00505c."),
+    "timezone": _l("Choose a time zone from the list."),
 }
 
 
