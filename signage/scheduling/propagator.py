@@ -71,6 +71,11 @@ class Propagator:
             else:
                 # The first run gives every display a manifest.
                 affected = affected_displays(session, changes) if state else EVERY_DISPLAY
+                if affected == set():
+                    # Nothing shows these changes yet (a playlist no schedule puts
+                    # anywhere), but the warm snapshot no longer holds them: a schedule
+                    # change that follows must read the database afresh.
+                    self._warm = None
                 built = self.compute(session, affected) if affected != set() else []
         last = changes[-1].id if changes else after
         return self.store(built, last_change_id=last)

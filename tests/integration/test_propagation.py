@@ -223,3 +223,35 @@ def pending_changes(database: Database, propagator: Propagator) -> list[Change]:
         state = session.get(PropagatorState, "manifests")
         after = state.last_change_id if state else 0
         return list(session.scalars(select(Change).where(Change.id > after)))
+
+
+def test_a_playlist_made_while_no_schedule_reaches_it_plays_once_it_is_scheduled(
+    as_user: Any, world: World, database: Database, propagator: Propagator
+) -> None:
+    propagator.run_once()  # warm: the next schedule change is applied to this snapshot
+    slide = approved_slide(as_user, world, "bibliotek", "Lektiecafé")
+    playlist = as_user("admin").post(
+        "playlists",
+        {
+            "slug": "ny",
+            "name": "Ny",
+            "location_id": world.locations["bibliotek"],
+            "items": [{"slide_id": slide}],
+        },
+    )
+    assert propagator.run_once() == []  # no display shows the playlist yet
+    scheduled = as_user("admin").post(
+        "schedules",
+        {
+            "playlist_id": playlist.get_json()["id"],
+            "target": {"location_id": world.locations["bibliotek"]},
+        },
+    )
+    assert scheduled.status_code == 201
+    propagator.run_once()
+
+    with database.sessions() as session:
+        manifest = session.get(Manifest, world.displays["bibliotek"])
+        assert manifest is not None
+        body = json.loads(manifest.body)
+    assert any(entry["slide"] == slide for s in body["segments"] for entry in s["loop"])
