@@ -57,6 +57,11 @@ class MediaCard:
     deletable: bool
 
     @property
+    def size(self) -> str:
+        kilobytes = self.media.bytes / 1024
+        return f"{kilobytes:.0f} kB" if kilobytes < 1024 else f"{kilobytes / 1024:.1f} MB"
+
+    @property
     def asset_fit(self) -> str | None:
         return preview_url(self.media, "fit")
 

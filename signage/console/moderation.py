@@ -22,6 +22,7 @@ from signage.accounts.permissions import Principal, Role
 from signage.console.base import location_choices, me, page
 from signage.console.slide_labels import (
     FIELD_LABELS,
+    FIT_LABELS,
     PICTOGRAM_LABELS,
     TEMPLATE_LABELS,
     language_name,
@@ -107,24 +108,36 @@ def reject(slide_id: int) -> tuple[str, int] | Response:
 def review(slide_id: int, problems: dict[str, str], reason: str, status: int) -> tuple[str, int]:
     session, principal = db_session(), me()
     slide = reviewable(session, principal, slide_id)
-    latest, live = slide.latest, slide.live_revision
+    latest = slide.latest
+    base, base_is_live = compared_with(slide)
     own = latest.author_id == principal.user_id and not principal.is_admin
     html = render_template(
         "console/content/approval.html",
         slide=slide,
         latest=latest,
-        live=live if live is not None and live.id != latest.id else None,
+        base=base,
+        base_is_live=base_is_live,
         pending=latest.status == "pending",
         own=own,
         author=names(session, {latest.author_id}).get(latest.author_id, ""),
         location=dict(location_choices(session, principal)).get(slide.location_id, ""),
-        changes=compare(session, live, latest),
+        changes=compare(session, base, latest),
         problems=problems,
         reason=reason,
         languages=[base_language(), *sorted(latest.variants or {})],
         language_name=language_name,
     )
     return html, status
+
+
+def compared_with(slide: Slide) -> tuple[SlideRevision | None, bool]:
+    """What the waiting revision is compared with: the one on screens; for a slide that
+    has never been approved, the revision last sent back. (revision, is it on screens)"""
+    latest, live = slide.latest, slide.live_revision
+    if live is not None:
+        return (live, True) if live.id != latest.id else (None, True)
+    earlier = [r for r in slide.revisions if r.status == "rejected" and r.id != latest.id]
+    return (earlier[-1], False) if earlier else (None, False)
 
 
 def reviewable(session: Session, principal: Principal, slide_id: int) -> Slide:
@@ -169,10 +182,8 @@ def names(session: Session, user_ids: set[int | None]) -> dict[int | None, str]:
 
 
 def compare(session: Session, before: SlideRevision | None, after: SlideRevision) -> list[Change]:
-    """Every part of the content, as the approved revision has it and as the waiting one
-    would show it (the approved column is empty for a new slide)."""
-    if before is not None and before.id == after.id:
-        before = None
+    """Every part of the content, as the earlier revision has it and as the waiting one
+    would show it (the earlier column is empty when there is nothing to compare with)."""
     old: dict[str, Any] = _content(session, before) if before is not None else {}
     new = _content(session, after)
     changes = []
@@ -193,7 +204,7 @@ def _content(session: Session, revision: SlideRevision) -> dict[str, str]:
         "duration": str(revision.duration or ""),
     }
     for name, value in (revision.fields or {}).items():
-        content[f"field:{name}"] = str(value)
+        content[f"field:{name}"] = str(FIT_LABELS.get(value, value) if name == "fit" else value)
     for language, values in sorted((revision.variants or {}).items()):
         for name, value in values.items():
             content[f"variant:{language}:{name}"] = str(value)
