@@ -101,9 +101,11 @@ def make_slide(page: Page, media_id: int, theme_id: int) -> int:
     page.fill("#alt", "Indgangen til Testhuset med glasdøre")
     shown = page.frame_locator(PREVIEW).locator(".layer.visible")
     wait_for(
-        lambda: preview_text(page) == FIRST
-        and shown.locator(".pictogram").count() == 1
-        and shown.locator("img.media[src*='/media/']").count() == 1,
+        lambda: (
+            preview_text(page) == FIRST
+            and shown.locator(".pictogram").count() == 1
+            and shown.locator("img.media[src*='/media/']").count() == 1
+        ),
         15,
         "the preview shows the heading, the pictogram and the picture",
     )
