@@ -14,7 +14,6 @@ from typing import Any
 from flask import request
 from flask_socketio import ConnectionRefusedError, emit, join_room
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from signage.accounts.security import hash_token
 from signage.alerts import services as alerts
@@ -29,9 +28,7 @@ from signage.realtime import (
 )
 from signage.reports.schemas import MAX_PLAYS_PER_BATCH, Plays
 from signage.reports.services import record_plays
-from signage.scheduling.models import Manifest
 from signage.screens import devices
-from signage.screens.models import Display
 from signage.web import database, flush_heartbeats, flush_receipts, heartbeats, receipts
 
 log = logging.getLogger(__name__)
@@ -52,14 +49,17 @@ def connect(auth: Any = None) -> None:
         raise ConnectionRefusedError("unauthorized")
     token_hash = hash_token(token)
     with database().sessions() as session:
-        display = session.scalar(select(Display).where(Display.token_hash == token_hash))
-        if display is None:
+        reach = devices.kiosk_reach(session, token_hash)
+        if reach is None:
             revoked = devices.is_revoked(session, token)
             raise ConnectionRefusedError("token_revoked" if revoked else "unauthorized")
-        chain, groups = devices.reach_of(session, display)
-        version = session.scalar(select(Manifest.version).where(Manifest.display_id == display.id))
-        active = alerts.active_for(session, display.id, chain, groups, utcnow())
-        display_id = display.id
+        active = alerts.active_for(session, reach.display_id, reach.chain, reach.groups, utcnow())
+    display_id, chain, groups, version = (
+        reach.display_id,
+        reach.chain,
+        reach.groups,
+        reach.manifest_version,
+    )
     CONNECTED[request.sid] = display_id  # type: ignore[attr-defined]
     for room in (
         display_room(display_id),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, literal, select, update
 from sqlalchemy.orm import Session
 
 from signage import audit
@@ -20,6 +20,7 @@ from signage.accounts.security import hash_token, new_token
 from signage.crud import get_or_404, require_write
 from signage.db import Database
 from signage.errors import Conflict, NotFound, SignageError
+from signage.scheduling.models import Manifest
 from signage.screens.models import Display, Group, GroupMember, Location, Pairing, RevokedToken
 from signage.screens.services import DisplayService, install_token, retire_token
 
@@ -176,21 +177,63 @@ def is_revoked(session: Session, token: str) -> bool:
 def reach_of(session: Session, display: Display) -> tuple[list[int], set[int]]:
     """The display's location chain (own first) and the groups it is in (as member or
     by tag): what alerts and rooms reach it through."""
-    # Up the parent links (a few primary-key reads), not the whole tree: this runs on
-    # every kiosk connect, and a restarted server sees thousands of them at once.
-    chain = [display.location_id]
-    location = session.get(Location, display.location_id)
-    while (
-        location is not None and location.parent_id is not None and location.parent_id not in chain
-    ):
-        chain.append(location.parent_id)
-        location = session.get(Location, location.parent_id)
-    groups = set(
-        session.scalars(select(GroupMember.group_id).where(GroupMember.display_id == display.id))
+    return location_chain(session, display.location_id), groups_of(
+        session, display.id, display.tags or []
     )
-    if display.tags:
-        groups |= set(session.scalars(select(Group.id).where(Group.tag.in_(display.tags))))
-    return chain, groups
+
+
+@dataclass(frozen=True)
+class KioskReach:
+    """What a connecting kiosk needs, read in four small queries: a server restarted
+    under 10,000 kiosks answers 10,000 of these at once."""
+
+    display_id: int
+    chain: list[int]
+    groups: set[int]
+    manifest_version: str | None
+
+
+def kiosk_reach(session: Session, token_hash: str) -> KioskReach | None:
+    row = session.execute(
+        select(Display.id, Display.location_id, Display.tags, Manifest.version)
+        .outerjoin(Manifest, Manifest.display_id == Display.id)
+        .where(Display.token_hash == token_hash)
+    ).first()
+    if row is None:
+        return None
+    return KioskReach(
+        row.id,
+        location_chain(session, row.location_id),
+        groups_of(session, row.id, row.tags or []),
+        row.version,
+    )
+
+
+MAX_DEPTH = 50  # a location tree is a few levels deep; this only stops a cycle
+
+
+def location_chain(session: Session, location_id: int) -> list[int]:
+    """The location and its ancestors, own first: one recursive query, not one read per
+    level (and never the whole tree)."""
+    table = Location.__table__
+    chain = (
+        select(table.c.id, table.c.parent_id, literal(0).label("depth"))
+        .where(table.c.id == location_id)
+        .cte("chain", recursive=True)
+    )
+    chain = chain.union_all(
+        select(table.c.id, table.c.parent_id, chain.c.depth + 1).where(
+            table.c.id == chain.c.parent_id, chain.c.depth < MAX_DEPTH
+        )
+    )
+    return list(session.scalars(select(chain.c.id).order_by(chain.c.depth)))
+
+
+def groups_of(session: Session, display_id: int, tags: list[str]) -> set[int]:
+    members = select(GroupMember.group_id).where(GroupMember.display_id == display_id)
+    if tags:
+        members = members.union(select(Group.id).where(Group.tag.in_(tags)))  # type: ignore[assignment]
+    return set(session.scalars(members))
 
 
 # -- heartbeats ---------------------------------------------------------------------------
