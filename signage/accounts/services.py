@@ -13,6 +13,7 @@ from signage.accounts.models import ApiToken, AuditEvent, Grant, Setting, User
 from signage.accounts.permissions import GrantSpec, Principal, Role, Scope
 from signage.accounts.security import hash_password, hash_token, new_token, verify_password
 from signage.content.models import Media
+from signage.core.contrast import AA_TEXT_RATIO, weak_pairs
 from signage.crud import CrudService, get_or_404, load_tree, require_write
 from signage.db import utcnow
 from signage.errors import Conflict, Forbidden, ValidationFailed
@@ -181,6 +182,17 @@ def update_brand(session: Session, principal: Principal, changes: dict[str, Any]
     require_write(principal, roots[0] if roots else None, Role.ADMIN, "the brand")
     if changes.get("logo_media_id") is not None:
         get_or_404(session, Media, changes["logo_media_id"], "media")
+    if changes.get("palette"):
+        weak = weak_pairs({**DEFAULT_BRAND["palette"], **changes["palette"]})
+        if weak:
+            raise ValidationFailed(
+                "the palette would make text hard to read: "
+                + "; ".join(
+                    f"{pair.foreground} on {pair.background} is {pair.ratio:.2f}:1"
+                    for pair in weak
+                )
+                + f" (at least {AA_TEXT_RATIO}:1 is needed, WCAG 2.1 AA)"
+            )
     setting = session.get(Setting, "brand")
     if setting is None:
         setting = Setting(key="brand", value={})

@@ -611,6 +611,7 @@ def test_the_token_of_a_deactivated_user_is_a_401(
         {"name": 5},
         {"palette": {"primary": "red"}},
         {"palette": {"Bad Key": "#000000"}},
+        {"palette": {"text": "#777777", "background": "#ffffff"}},  # just under 4.5:1
         {"font": "x" * 81},
         {"logo": 1},
         {"name": "x\x00"},
@@ -620,6 +621,16 @@ def test_a_bad_brand_change_is_a_422_and_the_brand_stays(body: dict[str, Any], a
     before = admin.get("brand").get_json()
     assert_error(admin.patch("brand", json=body), 422)
     assert admin.get("brand").get_json() == before
+
+
+def test_a_low_contrast_palette_is_refused_naming_the_pair_and_a_readable_one_is_kept(
+    admin: Api,
+) -> None:
+    error = assert_error(admin.patch("brand", json={"palette": {"text": "#999999"}}), 422)
+    assert "text on background is 2.84:1" in error["message"]
+    readable = {"text": "#1a1a1a", "background": "#ffffff"}
+    assert admin.patch("brand", json={"palette": readable}).status_code == 200
+    assert admin.get("brand").get_json()["palette"] == readable
 
 
 def test_a_brand_change_that_is_not_a_json_object_is_a_400(admin: Api) -> None:
