@@ -188,8 +188,7 @@ def update_brand(session: Session, principal: Principal, changes: dict[str, Any]
             raise ValidationFailed(
                 "the palette would make text hard to read: "
                 + "; ".join(
-                    f"{pair.foreground} on {pair.background} is {pair.ratio:.2f}:1"
-                    for pair in weak
+                    f"{pair.foreground} on {pair.background} is {pair.ratio:.2f}:1" for pair in weak
                 )
                 + f" (at least {AA_TEXT_RATIO}:1 is needed, WCAG 2.1 AA)"
             )
