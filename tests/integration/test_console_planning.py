@@ -18,11 +18,13 @@ from werkzeug.datastructures import MultiDict
 
 from signage.accounts.services import system_principal
 from signage.content.models import Playlist
+from signage.content.renditions import RenditionWorker
 from signage.content.services import PlaylistService
 from signage.db import Database
 from signage.scheduling.models import Schedule
 from signage.scheduling.services import ScheduleService
 from signage.screens.models import Display
+from tests import media_files as files
 from tests.factories import World, add_slide
 from tests.integration.test_console import csrf_token, sign_in
 
@@ -203,6 +205,48 @@ def test_the_live_fragment_is_what_the_server_resolves_now_without_the_page_arou
     assert fragment.status_code == 200
     assert "<html" not in text(fragment)
     assert now["loop"][now["index"]]["slide"]["title"] in text(fragment)
+
+
+@pytest.mark.slow
+def test_showing_now_has_a_thumbnail_when_the_playing_slide_has_a_picture(
+    console: Console, world: World, as_user: Any, worker: RenditionWorker
+) -> None:
+    library = world.locations["bibliotek"]
+    editor, manager = as_user("editor"), as_user("manager")
+    media = editor.upload(files.jpeg(1600, 900), "udstilling.jpg", library).get_json()
+    worker.run_once()
+    slide = editor.post(
+        "slides",
+        {
+            "location_id": library,
+            "title": "Udstilling",
+            "kind": "image",
+            "media_id": media["id"],
+            "alt": "Malerier i udstillingen",
+        },
+    ).get_json()
+    editor.post(f"slides/{slide['id']}/submit")
+    manager.post(f"slides/{slide['id']}/approve")
+    playlist = manager.post(
+        "playlists",
+        {
+            "slug": "udstilling",
+            "name": "Udstilling",
+            "location_id": library,
+            "items": [{"slide_id": slide["id"]}],
+        },
+    ).get_json()
+    manager.post(
+        "schedules",
+        {"playlist_id": playlist["id"], "target": {"display_id": world.displays["bibliotek"]}},
+    )
+
+    fragment = text(console("manager").get(f"/console/displays/{world.displays['bibliotek']}/now"))
+
+    assert re.search(
+        rf'<img src="/media/{media["sha256"]}/thumb\.\w+" alt="Malerier i udstillingen"', fragment
+    )
+    assert "Udstilling" in fragment
 
 
 def test_another_workplaces_display_and_its_fragment_do_not_exist_for_a_manager(
@@ -685,9 +729,17 @@ def test_editing_a_schedule_shows_its_days_and_saves_the_change(
     answer = post(
         client,
         f"/console/schedules/{made}",
-        schedule_form(world, plans, days=["SA", "SU"], window_start="", window_end="",
-                      first_day="2026-06-01", last_day="2026-06-30", holidays="dk"),
-    )  # fmt: skip
+        schedule_form(
+            world,
+            plans,
+            days=["SA", "SU"],
+            window_start="",
+            window_end="",
+            first_day="2026-06-01",
+            last_day="2026-06-30",
+            holidays="dk",
+        ),
+    )
 
     assert re.search(r'value="FR"\s+checked', page)
     assert not re.search(r'value="SA"\s+checked', page)

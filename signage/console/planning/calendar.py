@@ -51,10 +51,6 @@ class Week:
     def first(self) -> date:
         return self.days[0].date
 
-    @property
-    def is_empty(self) -> bool:
-        return not any(day.blocks for day in self.days)
-
 
 @dataclass(frozen=True)
 class Planned:

@@ -6,9 +6,7 @@ Reads only; every write goes through a domain service in the page modules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import current_app, request
@@ -104,9 +102,9 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def choice_ids(choices: Mapping[Any, str] | list[tuple[Any, str]]) -> set[str]:
-    items = choices.items() if isinstance(choices, Mapping) else choices
-    return {str(value) for value, _label in items}
+def choice_ids(choices: list[tuple[int, str]]) -> set[str]:
+    """The values of a select's choices as the form posts them."""
+    return {str(value) for value, _label in choices}
 
 
 def day_label(day: date) -> str:

@@ -1,6 +1,5 @@
-"""Schedules: the list, a schedule's form (new and edit) with a weekday picker and a
-time window that may cross midnight, deleting, and the week calendar per display or
-location.
+"""Schedules: the list, and a schedule's form (new and edit) with a weekday picker and
+a time window that may cross midnight, and deleting. The calendar is in `weeks`.
 
 Writes go through ScheduleService, which checks targets, tiers and scope again.
 """
@@ -19,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from signage.accounts.permissions import Principal, Role
 from signage.console.base import error_sentence, location_choices, me, page, validate
+from signage.console.planning import rules
 from signage.console.planning.common import TIER_NAMES, as_int, form_values
 from signage.content.models import Playlist
 from signage.content.services import PlaylistService
@@ -32,8 +32,6 @@ from signage.scheduling.services import ScheduleService
 from signage.schemas import Payload
 from signage.screens.models import Display, Group
 from signage.web import db_session
-
-from . import rules
 
 TEXT_FIELDS = (
     "playlist_id",
@@ -83,12 +81,12 @@ def offered(session: Session, principal: Principal) -> Offered:
     )
     targets = [
         (
-            str(_("Screens")),
+            _("Screens"),
             [(f"display:{d.id}", f"{d.name} ({where.get(d.location_id, '')})") for d in displays],
         ),
-        (str(_("Groups of screens")), [(f"group:{g.id}", g.name) for g in groups]),
+        (_("Groups of screens"), [(f"group:{g.id}", g.name) for g in groups]),
         (
-            str(_("Every screen at a location")),
+            _("Every screen at a location"),
             [
                 (f"location:{lid}", label)
                 for lid, label in places
@@ -97,7 +95,7 @@ def offered(session: Session, principal: Principal) -> Offered:
         ),
     ]
     if roots and roots <= wide:
-        targets.append((str(_("The whole municipality")), [("all", str(_("All screens")))]))
+        targets.append((_("The whole municipality"), [("all", _("All screens"))]))
     playlists = session.scalars(
         PlaylistService().readable_query(principal).order_by(func.lower(Playlist.name))
     )
@@ -124,7 +122,6 @@ def schedules() -> ResponseReturnValue:
             "target": target_label(session, s, where),
             "when": rules.describe(when_of(s)),
             "tier": TIER_NAMES.get(s.tier, s.tier),
-            "may_edit": may_edit(principal, s),
         }
         for s in found
     ]
