@@ -47,7 +47,9 @@ class SlideService(CrudService[Slide]):
         if "location_id" in slide_fields:
             get_or_404(session, Location, slide_fields["location_id"], "location")
         if slide_fields.get("theme_id") is not None:
-            get_or_404(session, Theme, slide_fields["theme_id"], "theme")
+            theme = get_or_404(session, Theme, slide_fields["theme_id"], "theme")
+            if not principal.can_read(theme.location_id):  # a theme out of sight is none
+                raise NotFound(f"theme {theme.id} does not exist")
         self._check_validity(
             slide_fields.get("valid_from", obj.valid_from),
             slide_fields.get("valid_until", obj.valid_until),

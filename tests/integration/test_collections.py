@@ -293,3 +293,19 @@ def test_a_location_cannot_be_moved_below_itself(as_user: Any, world: World) -> 
         f"locations/{world.locations['kultur']}", {"parent_id": world.locations["bibliotek"]}
     )
     assert refused.status_code == 422
+
+
+def test_a_slide_cannot_carry_a_theme_its_author_may_not_see(as_user: Any, world: World) -> None:
+    communicator = as_user("communicator")
+    theme = communicator.post(
+        "themes",
+        json={"slug": "plejehjem-tema", "name": "Plejehjemmets tema", "year": 2026,
+              "location_id": world.locations["plejehjem"]},
+    )  # fmt: skip
+    assert theme.status_code == 201, theme.get_json()
+    slide = {"title": "Åbningstider", "location_id": world.locations["bibliotek"],
+             "kind": "text", "fields": {"heading": "Åbent"}}  # fmt: skip
+    editor = as_user("editor")
+    refused = editor.post("slides", json={**slide, "theme_id": theme.get_json()["id"]})
+    assert refused.status_code == 404
+    assert editor.post("slides", json=slide).status_code == 201
