@@ -782,3 +782,23 @@ def test_a_locations_calendar_shows_the_schedules_of_its_screens(
     assert "Bibliotekliste" in calendar
     assert "Plejehjemliste" not in calendar
     assert other.status_code == 404
+
+
+def test_the_planning_pages_are_in_english_on_request(
+    console: Console, world: World, plans: Plans
+) -> None:
+    client = console("manager")
+    token = csrf_token(client.get("/console/playlists"))
+    client.post("/language", data={"language": "en", "next": "/console", "csrf_token": token})
+
+    pages = {
+        f"/console/displays/{world.displays['bibliotek']}": "Status and showing now",
+        f"/console/playlists/{plans.playlists['bibliotek']}": "Slides in the playlist",
+        "/console/schedules/new": "Time of day",
+        f"/console/schedules/{plans.schedules['bibliotek']}": "Every day all day",
+        "/console/schedules/calendar": "The schedules in the calendar",
+    }
+    for path, words in pages.items():
+        page = text(client.get(path))
+        assert '<html lang="en">' in page, path
+        assert words in page, path
