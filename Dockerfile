@@ -17,5 +17,6 @@ WORKDIR /var/lib/signage
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=20s \
   CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2).status != 200)"
-# One worker per container: Socket.IO sessions are sticky; scale with more containers.
-CMD ["sh", "-c", "signage db upgrade && exec gunicorn --worker-class gevent --workers 1 --bind \"$SIGNAGE_BIND\" 'signage.app:create_app()'"]
+# One process per container (gevent, WebSockets by gevent-websocket, the jobs and the
+# batched writes as in the embedded default); scale with more containers.
+CMD ["sh", "-c", "signage db upgrade && exec signage serve"]

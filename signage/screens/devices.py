@@ -212,13 +212,11 @@ def kiosk_reach(session: Session, token_hash: str) -> KioskReach | None:
 MAX_DEPTH = 50  # a location tree is a few levels deep; this only stops a cycle
 
 
-def location_chain(session: Session, location_id: int) -> list[int]:
-    """The location and its ancestors, own first: one recursive query, not one read per
-    level (and never the whole tree)."""
+def _chain_statement() -> Any:
     table = Location.__table__
     chain = (
         select(table.c.id, table.c.parent_id, literal(0).label("depth"))
-        .where(table.c.id == location_id)
+        .where(table.c.id == bindparam("location"))
         .cte("chain", recursive=True)
     )
     chain = chain.union_all(
@@ -226,7 +224,17 @@ def location_chain(session: Session, location_id: int) -> list[int]:
             table.c.id == chain.c.parent_id, chain.c.depth < MAX_DEPTH
         )
     )
-    return list(session.scalars(select(chain.c.id).order_by(chain.c.depth)))
+    return select(chain.c.id).order_by(chain.c.depth)
+
+
+# Built once: constructing a recursive CTE costs more than running it.
+CHAIN = _chain_statement()
+
+
+def location_chain(session: Session, location_id: int) -> list[int]:
+    """The location and its ancestors, own first: one recursive query, not one read per
+    level (and never the whole tree)."""
+    return list(session.scalars(CHAIN, {"location": location_id}))
 
 
 def groups_of(session: Session, display_id: int, tags: list[str]) -> set[int]:
