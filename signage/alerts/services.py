@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from signage import audit
@@ -71,28 +71,31 @@ def active(session: Session, now: datetime) -> list[Alert]:
     return list(session.scalars(query.order_by(Alert.id)))
 
 
+ACTIVE = (
+    select(
+        Alert.id,
+        Alert.severity,
+        Alert.title,
+        Alert.body,
+        Alert.variants,
+        Alert.expires_at,
+        Alert.targets,
+    )
+    .where(
+        Alert.cleared_at.is_(None),
+        Alert.starts_at <= bindparam("now"),
+        or_(Alert.expires_at.is_(None), Alert.expires_at > bindparam("now")),
+    )
+    .order_by(Alert.id)
+)
+
+
 def active_for(
     session: Session, display_id: int, chain: list[int], groups: set[int], now: datetime
 ) -> list[dict[str, Any]]:
-    """What a kiosk receives of the active alerts that reach it: one query of the columns
-    it needs (kiosks connect by the thousand after a restart)."""
-    rows = session.execute(
-        select(
-            Alert.id,
-            Alert.severity,
-            Alert.title,
-            Alert.body,
-            Alert.variants,
-            Alert.expires_at,
-            Alert.targets,
-        )
-        .where(
-            Alert.cleared_at.is_(None),
-            Alert.starts_at <= now,
-            or_(Alert.expires_at.is_(None), Alert.expires_at > now),
-        )
-        .order_by(Alert.id)
-    )
+    """What a kiosk receives of the active alerts that reach it: one prepared query of
+    the columns it needs (kiosks connect by the thousand after a restart)."""
+    rows = session.connection().execute(ACTIVE, {"now": now})
     return [payload(row) for row in rows if reaches(row.targets, display_id, chain, groups)]
 
 
