@@ -627,7 +627,7 @@ def test_a_low_contrast_palette_is_refused_naming_the_pair_and_a_readable_one_is
     admin: Api,
 ) -> None:
     error = assert_error(admin.patch("brand", json={"palette": {"text": "#999999"}}), 422)
-    assert "text on background is 2.84:1" in error["message"]
+    assert "text on background is 2.85:1" in error["message"]
     readable = {"text": "#1a1a1a", "background": "#ffffff"}
     assert admin.patch("brand", json={"palette": readable}).status_code == 200
     assert admin.get("brand").get_json()["palette"] == readable
