@@ -8,10 +8,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from signage.api.collections import COLLECTIONS
+from signage.db import Database
 from tests.factories import PASSWORD, World
+from tests.integration.test_bad_input import row_counts
 
 ADMIN_EMAIL = "admin@example.dk"
 
@@ -451,3 +454,22 @@ def test_an_anonymous_browser_asking_for_json_gets_a_401_not_a_redirect(
     response = client.get("/console", headers={"Accept": "application/json"})
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "unauthorized"
+
+
+# -- every console form -----------------------------------------------------------------
+def test_every_console_form_is_refused_without_its_csrf_token_and_changes_nothing(
+    app: Flask, client: FlaskClient, world: World, database: Database
+) -> None:
+    """A forged form from another site carries the session cookie but not the token."""
+    sign_in(client)
+    before = row_counts(database)
+    posts = [rule for rule in app.url_map.iter_rules()
+             if rule.rule.startswith("/console") and "POST" in rule.methods]  # fmt: skip
+    assert len(posts) > 20
+    for rule in posts:
+        values = dict.fromkeys(rule.arguments, 1)
+        address = rule.build(values)[1]
+        answer = client.post(address, data={"name": "Forfalsket", "title": "Forfalsket"})
+        assert answer.status_code in (400, 403), f"{address}: {answer.status_code}"
+    assert row_counts(database) == before
+    assert signed_in(client)  # nothing signed the user out either
