@@ -87,3 +87,18 @@ def test_a_signed_in_console_page_is_live_and_can_switch_to_english(
     page.wait_for_load_state()
     assert page.get_attribute("html", "lang") == "en"
     assert page.get_by_role("navigation").get_by_text("Overview").is_visible()
+
+
+def test_every_console_page_fits_a_phone(
+    server: Server, staff_context: Callable[..., BrowserContext]
+) -> None:
+    """Facility managers work next to the screens, on a phone 390 px wide: no page may
+    need sideways scrolling (wide tables scroll inside their own box)."""
+    page = sign_in(staff_context(390, 844), server.base, MANAGER)
+    too_wide = {}
+    for path in crawl(page, server.base):
+        page.goto(f"{server.base}{path}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide[path] = width
+    assert too_wide == {}
