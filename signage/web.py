@@ -16,6 +16,7 @@ from signage.accounts.security import hash_token
 from signage.accounts.services import principal_for_token, principal_for_user
 from signage.alerts.receipts import ReceiptBuffer
 from signage.db import Database
+from signage.realtime import Notifier
 from signage.screens import devices
 from signage.screens.models import Display
 
@@ -106,6 +107,14 @@ def flush_receipts() -> None:
     from signage.realtime import SocketIONotifier
 
     publish(database(), SocketIONotifier(), receipts().flush_if_due(database()))
+
+
+def notifier() -> Notifier:
+    """Where this app's realtime events go (tests may put a recording one in place)."""
+    from signage.realtime import SocketIONotifier
+
+    found = current_app.extensions.get("signage.notifier")
+    return cast(Notifier, found) if found is not None else SocketIONotifier()
 
 
 def flush_heartbeats() -> None:

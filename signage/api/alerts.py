@@ -14,10 +14,10 @@ from signage.alerts.models import Alert
 from signage.alerts.schemas import AlertIn
 from signage.api import serializers
 from signage.api.http import BadRequest, paged, parse
-from signage.api.views import bp, notifier, principal
+from signage.api.views import bp, principal
 from signage.db import utcnow
 from signage.errors import NotFound
-from signage.web import db_session
+from signage.web import db_session, notifier
 
 
 @bp.get("/alerts")

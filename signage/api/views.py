@@ -23,8 +23,6 @@ from signage.db import utcnow
 from signage.errors import Unauthorized
 from signage.realtime import (
     PLAYER_NAMESPACE,
-    Notifier,
-    SocketIONotifier,
     display_room,
     token_room,
 )
@@ -33,7 +31,7 @@ from signage.scheduling.manifests import segment_json
 from signage.screens import devices
 from signage.screens.schemas import CommandIn, PairIn
 from signage.screens.services import DisplayService
-from signage.web import current_principal, db_session
+from signage.web import current_principal, db_session, notifier
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 REGION = re.compile(r"[a-z][a-z0-9_-]{0,39}")
@@ -181,10 +179,6 @@ def displays_commands(item_id: int) -> tuple[Response, int]:
     sent = {"action": command.action, "name": display.name}
     notifier().emit("command", sent, display_room(display.id), PLAYER_NAMESPACE)
     return jsonify({"display_id": display.id, "action": command.action}), 202
-
-
-def notifier() -> Notifier:
-    return current_app.extensions.get("signage.notifier") or SocketIONotifier()
 
 
 @bp.get("/displays/<int:item_id>/timeline")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
@@ -29,9 +29,8 @@ from signage.console.base import bp, location_choices, me, page, validate
 from signage.db import utcnow
 from signage.errors import NotFound, SignageError
 from signage.policy import MANAGER, VIEWER
-from signage.realtime import Notifier, SocketIONotifier
 from signage.screens.models import Display, Group, Location
-from signage.web import db_session
+from signage.web import db_session, notifier
 
 SEVERITY_NAMES = {"critical": _l("Critical"), "warning": _l("Warning"), "info": _l("Information")}
 SEVERITIES = (
@@ -90,7 +89,7 @@ def alerts_new() -> str | Response | tuple[str, int]:
         session.rollback()
         return _form(form, choices, {"targets": exc.message}), exc.status
     session.commit()
-    alerts.publish_sent(_notifier(), alert)
+    alerts.publish_sent(notifier(), alert)
     flash(_("The alert is sent."), "success")
     return redirect(url_for("console.alert", alert_id=alert.id))
 
@@ -125,7 +124,7 @@ def alert_clear(alert_id: int) -> Response:
     session = db_session()
     cleared = alerts.clear(session, me(), alert_id)
     session.commit()
-    alerts.publish_cleared(_notifier(), cleared)
+    alerts.publish_cleared(notifier(), cleared)
     flash(_("The alert is cleared on every screen."), "success")
     return redirect(url_for("console.alert", alert_id=alert_id))
 
@@ -143,10 +142,6 @@ def _get(session: Session, principal: Principal, alert_id: int) -> Alert:
     if found is None or not principal.can_read(found.location_id):
         raise NotFound(f"alert {alert_id} does not exist")
     return found
-
-
-def _notifier() -> Notifier:
-    return current_app.extensions.get("signage.notifier") or SocketIONotifier()
 
 
 def _preset_form(name: str | None) -> MultiDict[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from pydantic import ValidationError
@@ -41,6 +41,14 @@ def page(rule: str, access: policy.Access, methods: Iterable[str] = ("GET",)) ->
         return view
 
     return register
+
+
+def is_htmx() -> bool:
+    """An htmx request wants only the part it swaps; restoring history wants the page."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
 
 
 def me() -> Principal:
@@ -154,7 +162,7 @@ def may_open(principal: Principal | None, endpoint: str, method: str = "GET") ->
 
 @bp.app_context_processor
 def _menu() -> dict[str, Any]:
-    from flask import current_app, request
+    from flask import current_app
 
     if not request.path.startswith("/console"):
         return {}

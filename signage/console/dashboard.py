@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime, format_decimal, format_timedelta
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -18,19 +18,19 @@ from sqlalchemy.orm import Session, selectinload
 from werkzeug.wrappers import Response
 
 from signage.accounts.permissions import Principal, Role
-from signage.console.base import location_choices, me, page, validate
+from signage.console.base import is_htmx, location_choices, me, page, validate
 from signage.content.models import Media, Slide, SlideRevision
 from signage.content.renditions import thumb_name
 from signage.crud import load_tree
 from signage.db import utcnow
 from signage.errors import NotFound
 from signage.policy import MANAGER, VIEWER
-from signage.realtime import PLAYER_NAMESPACE, Notifier, SocketIONotifier, display_room
+from signage.realtime import PLAYER_NAMESPACE, display_room
 from signage.screens import devices
 from signage.screens.models import Display, Group, GroupMember
 from signage.screens.schemas import CommandIn
 from signage.screens.services import DisplayService, GroupService
-from signage.web import db_session
+from signage.web import db_session, notifier
 
 # A kiosk corrects its own clock from the server's; a larger gap than this means the
 # device's clock is wrong (no network time), which staff should hear about.
@@ -48,7 +48,7 @@ def displays() -> tuple[str, int]:
     online = sum(1 for row in shown if row.display.online)
     page_html = render_template(
         "console/dashboard/index.html",
-        fragment=_is_fragment_request(),
+        fragment=is_htmx(),
         filters=filters,
         location_choices=location_choices(session, principal),
         group_choices=_group_choices(session, principal),
@@ -85,7 +85,7 @@ def display_command(display_id: int) -> Response | tuple[str, int]:
     devices.command(session, principal, display, action)
     session.commit()
     sent = {"action": action, "name": display.name}
-    _notifier().emit("command", sent, display_room(display.id), PLAYER_NAMESPACE)
+    notifier().emit("command", sent, display_room(display.id), PLAYER_NAMESPACE)
     return _command_answer(*_command_sentence(display, action), 200)
 
 
@@ -102,23 +102,11 @@ def _command_sentence(display: Display, action: str) -> tuple[str, str]:
 
 def _command_answer(message: str, category: str, status: int) -> Response | tuple[str, int]:
     """A message for the page's status region (htmx), or the dashboard again with it."""
-    if _is_fragment_request():
+    if is_htmx():
         html = render_template("console/dashboard/command.html", message=message, category=category)
         return html, status
     flash(message, category)
     return redirect(url_for("console.displays"))
-
-
-def _notifier() -> Notifier:
-    return current_app.extensions.get("signage.notifier") or SocketIONotifier()
-
-
-def _is_fragment_request() -> bool:
-    """An htmx request wants the part it swaps; restoring history wants the whole page."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
 
 
 # -- filters ------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from werkzeug.wrappers import Response
 from signage.accounts.permissions import Principal, Role
 from signage.app import csrf
 from signage.config import MB, MediaLimits
-from signage.console.base import error_sentence, location_choices, me, page
+from signage.console.base import error_sentence, is_htmx, location_choices, me, page
 from signage.content.media import MediaService, MediaTooLarge, Uploaded
 from signage.content.models import Media, Rendition, Slide, SlideRevision
 from signage.content.renditions import box_name, thumb_name
@@ -228,10 +228,6 @@ def answer_upload(
     elif card is not None:
         flash(_("“%(name)s” is uploaded.", name=card.media.filename), "success")
     return redirect(url_for("console.media"))
-
-
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
 
 
 def limits() -> MediaLimits:

@@ -98,10 +98,6 @@ def as_int(text: str) -> int | str:
     return int(text) if text.isdigit() and len(text) < 16 else text
 
 
-def is_htmx() -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def choice_ids(choices: list[tuple[int, str]]) -> set[str]:
     """The values of a select's choices as the form posts them."""
     return {str(value) for value, _label in choices}

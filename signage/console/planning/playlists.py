@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import BadRequest
 
 from signage.accounts.permissions import Role
-from signage.console.base import error_sentence, location_choices, me, page, validate
+from signage.console.base import error_sentence, is_htmx, location_choices, me, page, validate
 from signage.console.planning.common import (
     as_int,
     choice_ids,
     form_values,
-    is_htmx,
     thumbnails,
 )
 from signage.content.models import Playlist, PlaylistItem, Slide
