@@ -24,8 +24,9 @@ from signage.errors import ValidationFailed
 from signage.screens.models import Location
 from tests.conftest import Api
 from tests.factories import World
+from tests.shared import CAP_CORPUS
 
-CORPUS = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "cap"
+CORPUS = CAP_CORPUS
 SENDER = "beredskab@gladsaxe.dk"
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from signage.alerts import cap
+from tests.shared import CAP_CORPUS
 
-CORPUS = Path(__file__).resolve().parents[4] / "shared" / "fixtures" / "cap"
+CORPUS = CAP_CORPUS
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no CAP corpus at {CORPUS}")
 
 
