@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         TESTING=settings.testing,
         JSON_SORT_KEYS=False,
+        PERMANENT_SESSION_LIFETIME=settings.session_lifetime_minutes * 60,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["signage.db"] = Database(settings.database_url)
@@ -81,6 +82,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "console.login"
     login_manager.user_loader(load_user)
     settings: Settings = app.config["SIGNAGE"]
+    if settings.oidc is not None:
+        from signage.console.sso import init_oidc
+
+        init_oidc(app, settings.oidc)
     import signage.console.sockets
     import signage.player.sockets  # noqa: F401 - registers the /player namespace
 
@@ -131,9 +136,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from signage import policy
-    from signage.web import close_session
+    from signage.web import close_session, expire_session
 
     app.url_value_preprocessor(_ids_in_range)
+    app.before_request(expire_session)
     app.before_request(policy.enforce)
     app.teardown_appcontext(close_session)
     app.after_request(_secure_headers)

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage.db import Base, utcnow
 
+GRANT_MANUAL = "manual"
+GRANT_FROM_CLAIMS = "oidc"
+
 
 class User(Base):
     __tablename__ = "users"
@@ -55,6 +58,11 @@ class Grant(Base):
     role: Mapped[str] = mapped_column(String(24))
     location_id: Mapped[int] = mapped_column(
         ForeignKey("locations.id", ondelete="CASCADE"), index=True
+    )
+    # "manual": given in the console or API; "oidc": from the identity provider's claims,
+    # replaced at each sign-in (signage.accounts.sso).
+    source: Mapped[str] = mapped_column(
+        String(16), default=GRANT_MANUAL, server_default=GRANT_MANUAL
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -1,0 +1,30 @@
+"""grants remember where they came from: given by hand, or from the identity provider
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-27 04:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("grants") as batch:
+        batch.add_column(
+            sa.Column("source", sa.String(length=16), server_default="manual", nullable=False)
+        )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("grants") as batch:
+        batch.drop_column("source")
