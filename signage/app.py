@@ -4,6 +4,7 @@ handlers). Nothing here opens a connection at import time."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 from flask_babel import Babel
@@ -37,6 +38,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+
+def content_security_policy(settings: Settings) -> str:
+    """The policy above; with an identity provider, signing out (a form posted to us)
+    redirects to the provider's end-session page, which form-action must allow."""
+    if settings.oidc is None:
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(settings.oidc.issuer)
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
+    )
+
+
 MAX_ID = 2**53  # ids in paths beyond this name nothing (SQLite INTEGER overflows at 2**63)
 
 
@@ -63,6 +76,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         TESTING=settings.testing,
         JSON_SORT_KEYS=False,
         PERMANENT_SESSION_LIFETIME=settings.session_lifetime_minutes * 60,
+        SIGNAGE_CSP=content_security_policy(settings),
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["signage.db"] = Database(settings.database_url)
@@ -274,7 +288,7 @@ def _log_request(response: Response) -> Response:
 
 
 def _secure_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", current_app.config["SIGNAGE_CSP"])
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

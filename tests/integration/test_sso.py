@@ -225,6 +225,9 @@ def test_signing_out_ends_the_session_and_signs_out_at_the_provider(
 ) -> None:
     provider.set_account("hans", "hans@example.dk", ["infotavle-redaktoerer-bibliotek"])
     sso_sign_in(client, "hans")
+    # The sign-out form's redirect to the provider is allowed by the page's CSP.
+    policy = client.get("/console").headers["Content-Security-Policy"]
+    assert f"form-action 'self' {provider.issuer}" in policy
     response = client.post("/logout", data={"csrf_token": csrf_token(client.get("/console"))})
     assert response.status_code == 302
     target = urlsplit(response.headers["Location"])
