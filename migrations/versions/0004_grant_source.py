@@ -1,4 +1,5 @@
-"""grants remember where they came from: given by hand, or from the identity provider
+"""sign-in with an identity provider: grants remember where they came from (given by
+hand, or from the provider's claims) and users the provider's subject
 
 Revision ID: 0004
 Revises: 0003
@@ -23,8 +24,14 @@ def upgrade() -> None:
         batch.add_column(
             sa.Column("source", sa.String(length=16), server_default="manual", nullable=False)
         )
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("oidc_subject", sa.String(length=255), nullable=True))
+        batch.create_unique_constraint(batch.f("uq_users_oidc_subject"), ["oidc_subject"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.drop_constraint(batch.f("uq_users_oidc_subject"), type_="unique")
+        batch.drop_column("oidc_subject")
     with op.batch_alter_table("grants") as batch:
         batch.drop_column("source")

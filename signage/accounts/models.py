@@ -21,6 +21,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # The identity provider's `sub` for this person, set at their first sign-in there.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

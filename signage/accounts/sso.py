@@ -62,15 +62,7 @@ def sign_in_with_claims(
     session: Session, claims: Mapping[str, object], groups_claim: str, mapping: GroupGrants
 ) -> SignIn:
     """Find or create the user the claims name and make their claim grants match."""
-    email = str(claims.get("email") or "").strip().lower()
-    if "@" not in email:
-        raise ClaimsRefused("the ID token carries no email address")
-    user = session.scalar(select(User).where(User.email == email))
-    if user is None:
-        user = User(email=email, name=str(claims.get("name") or ""), password_hash=None)
-        session.add(user)
-        session.flush()
-        audit.record(session, None, "create", "user", user.id, details={"via": "oidc"})
+    user = _find_or_create_user(session, claims)
     if not user.active:
         raise ClaimsRefused("the account is deactivated")
     raw_groups = claims.get(groups_claim) or []
@@ -89,6 +81,36 @@ def sign_in_with_claims(
             audit.record(session, principal, kind, "grant", None, location_id, {"role": role})
     audit.record(session, principal, "login", "user", user.id, details={"method": "oidc"})
     return SignIn(user=user, added=tuple(sorted(added)), removed=tuple(sorted(removed)))
+
+
+def _find_or_create_user(session: Session, claims: Mapping[str, object]) -> User:
+    """The person by the provider's subject; at their first sign-in by email (linking an
+    account made by hand), or a new account. An email the provider has not verified, or
+    one already linked to another subject, is refused: it would hand over that account."""
+    subject = str(claims.get("sub") or "")
+    email = str(claims.get("email") or "").strip().lower()
+    if not subject:
+        raise ClaimsRefused("the ID token carries no subject")
+    user = session.scalar(select(User).where(User.oidc_subject == subject))
+    if user is not None:
+        return user
+    if "@" not in email:
+        raise ClaimsRefused("the ID token carries no email address")
+    if claims.get("email_verified") is False:
+        raise ClaimsRefused("the provider has not verified the email address")
+    user = session.scalar(select(User).where(User.email == email))
+    if user is not None:
+        if user.oidc_subject is not None:
+            raise ClaimsRefused("the email address belongs to another subject")
+        user.oidc_subject = subject
+        return user
+    user = User(
+        email=email, name=str(claims.get("name") or ""), password_hash=None, oidc_subject=subject
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, None, "create", "user", user.id, details={"via": "oidc"})
+    return user
 
 
 def _sync_grants(

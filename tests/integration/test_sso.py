@@ -167,6 +167,34 @@ def test_a_group_removed_at_the_provider_takes_its_grant_away_at_the_next_sign_i
     assert ("grant.removed_from_claims", {"role": "facility_manager"}) in actions(database)
 
 
+def test_a_first_sign_in_links_an_account_made_by_hand_and_keeps_its_grants(
+    client: FlaskClient, world: World, provider: Provider, database: Database
+) -> None:
+    provider.set_account("editor-at-idp", "editor@example.dk", [])
+    assert sso_sign_in(client, "editor-at-idp").status_code == 302
+    assert grants_of(database, "editor@example.dk") == {
+        ("editor", world.locations["bibliotek"], "manual")
+    }
+    with database.sessions() as session:
+        editor = session.get(User, world.users["editor"])
+        assert editor is not None
+        assert editor.oidc_subject == "editor-at-idp"
+
+
+def test_another_subject_with_a_linked_email_is_refused(
+    client: FlaskClient, world: World, provider: Provider, database: Database
+) -> None:
+    provider.set_account("first", "jens@example.dk", ["infotavle-redaktoerer-bibliotek"])
+    assert sso_sign_in(client, "first").status_code == 302
+    client.post("/logout", data={"csrf_token": csrf_token(client.get("/console"))})
+    provider.set_account("impostor", "jens@example.dk", ["infotavle-driftsledere-plejehjem"])
+    assert sso_sign_in(client, "impostor").status_code == 401
+    assert client.get("/console").status_code == 302
+    assert grants_of(database, "jens@example.dk") == {
+        ("editor", world.locations["bibliotek"], GRANT_FROM_CLAIMS)
+    }
+
+
 def test_a_user_whose_groups_give_no_grant_is_told_in_danish_to_ask_their_administrator(
     client: FlaskClient, world: World, provider: Provider
 ) -> None:
