@@ -19,7 +19,7 @@ from signage.accounts.models import GRANT_FROM_CLAIMS, AuditEvent, Grant, User
 from signage.app import create_app
 from signage.config import OidcSettings, Settings
 from signage.db import Database
-from signage.web import SEEN_AT_KEY
+from signage.web import SEEN_AT_KEY, SIGNED_IN_AT_KEY
 from tests.factories import PASSWORD, World
 from tests.integration.test_console import csrf_token, sign_in
 from tests.oidc_provider import (
@@ -165,6 +165,25 @@ def test_a_group_removed_at_the_provider_takes_its_grant_away_at_the_next_sign_i
         ("viewer", world.locations["kommune"], "manual"),
     }
     assert ("grant.removed_from_claims", {"role": "facility_manager"}) in actions(database)
+    page = admin.get(f"/console/admin/users/{cai_id}").get_data(as_text=True)
+    assert page.count("fra login-tjenestens grupper") == 1
+
+
+def test_a_session_older_than_its_lifetime_ends_however_busy_it_is(
+    client: FlaskClient, world: World, provider: Provider
+) -> None:
+    provider.set_account("jon", "jon@example.dk", ["infotavle-redaktoerer-bibliotek"])
+    sso_sign_in(client, "jon")
+    with client.session_transaction() as cookie:
+        cookie[SIGNED_IN_AT_KEY] = int(time.time()) - 13 * 3600
+    assert client.get("/console").status_code == 302
+
+
+def test_a_password_signed_in_admin_signs_out_here_only(client: FlaskClient, world: World) -> None:
+    sign_in(client, "admin@example.dk", PASSWORD)
+    response = client.post("/logout", data={"csrf_token": csrf_token(client.get("/console"))})
+    assert response.headers["Location"] == "/login"
+    assert client.get("/console").status_code == 302
 
 
 def test_a_first_sign_in_links_an_account_made_by_hand_and_keeps_its_grants(
