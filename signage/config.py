@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from signage.accounts.permissions import Role
 from signage.alerts.cap import AreaMap
 
 DEFAULT_BIND = "127.0.0.1:8000"
@@ -195,9 +196,9 @@ def load_group_grants(path: str | None) -> dict[str, tuple[tuple[str, str], ...]
     for group, grants in groups.items():
         try:
             mapping[str(group)] = tuple(
-                (str(grant["role"]), str(grant["location"])) for grant in grants
+                (Role.parse(str(grant["role"])).slug, str(grant["location"])) for grant in grants
             )
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise ConfigError(
                 f"SIGNAGE_OIDC_GROUPS: group {group!r} needs a list of {{role, location}}"
             ) from exc

@@ -79,7 +79,10 @@ def sign_in_with_claims(
     ):
         for role, location_id in changes:
             audit.record(session, principal, kind, "grant", None, location_id, {"role": role})
-    audit.record(session, principal, "login", "user", user.id, details={"method": "oidc"})
+    if user.grants:
+        audit.record(session, principal, "login", "user", user.id, details={"method": "oidc"})
+    else:
+        record_failed_login(session, "oidc", "no_grant", user.id)
     return SignIn(user=user, added=tuple(sorted(added)), removed=tuple(sorted(removed)))
 
 

@@ -74,7 +74,7 @@ def start_session(user: User, id_token: str | None = None) -> None:
 
 
 @page("/login/sso", PUBLIC)
-def sso_start() -> WerkzeugResponse:
+def sso_start() -> tuple[str, int] | WerkzeugResponse:
     oidc_settings()
     cookie_session[NEXT_KEY] = request.args.get("next", "")
     client = oidc_client()
@@ -85,7 +85,7 @@ def sso_start() -> WerkzeugResponse:
         )
     except (RequestException, AuthlibBaseError) as exc:
         log.warning("the identity provider cannot be reached: %s", exc)
-        return _refused("provider_unreachable", 502)  # type: ignore[return-value]
+        return _refused("provider_unreachable", 502)
 
 
 @page("/login/sso/callback", PUBLIC)

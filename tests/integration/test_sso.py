@@ -215,7 +215,7 @@ def test_another_subject_with_a_linked_email_is_refused(
 
 
 def test_a_user_whose_groups_give_no_grant_is_told_in_danish_to_ask_their_administrator(
-    client: FlaskClient, world: World, provider: Provider
+    client: FlaskClient, world: World, provider: Provider, database: Database
 ) -> None:
     provider.set_account("dea", "dea@example.dk", ["andet", "infotavle-gammel-gruppe"])
     response = sso_sign_in(client, "dea")
@@ -223,6 +223,8 @@ def test_a_user_whose_groups_give_no_grant_is_told_in_danish_to_ask_their_admini
     page = response.get_data(as_text=True)
     assert "Spørg din administrator" in page
     assert client.get("/console").status_code == 302  # not signed in
+    failed = [d for a, d in actions(database) if a == "login_failed"]
+    assert failed == [{"method": "oidc", "reason": "no_grant"}]
 
 
 def test_a_tampered_id_token_is_refused_and_audited(

@@ -37,7 +37,14 @@ def test_the_group_file_maps_each_group_to_role_and_location_grants(tmp_path: Pa
 
 
 @pytest.mark.parametrize(
-    "content", ["groups: [a, b]", "groups:\n  g: [{role: editor}]", "just text", "groups: {g: 3}"]
+    "content",
+    [
+        "groups: [a, b]",
+        "groups:\n  g: [{role: editor}]",
+        "groups:\n  g: [{role: chef, location: skolen}]",
+        "just text",
+        "groups: {g: 3}",
+    ],
 )
 def test_a_malformed_group_file_is_a_configuration_error(tmp_path: Path, content: str) -> None:
     groups = tmp_path / "groups.yaml"
