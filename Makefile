@@ -6,6 +6,8 @@ PO     := $(wildcard signage/translations/*/LC_MESSAGES/messages.po)
 MO     := $(PO:.po=.mo)
 PYTHON ?= python3
 NPM_STAMP := node_modules/.installed
+# The OpenID Connect provider the SSO tests run (tests/oidc): its own small package.
+OIDC_STAMP := tests/oidc/node_modules/.installed
 CHROMIUM  := /usr/bin/chromium
 
 .PHONY: install demo serve test lint format clean
@@ -21,6 +23,10 @@ $(NPM_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NPM_STAMP)
 
+$(OIDC_STAMP): tests/oidc/package.json tests/oidc/package-lock.json
+	cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error
+	touch $(OIDC_STAMP)
+
 # The browser tests drive Debian's Chromium (Playwright cannot download its own here).
 $(CHROMIUM):
 	apt-get update -q
@@ -29,7 +35,7 @@ $(CHROMIUM):
 %.mo: %.po $(STAMP)
 	$(VENV)/bin/pybabel compile --use-fuzzy -i $< -o $@
 
-install: $(STAMP) $(MO) $(NPM_STAMP)
+install: $(STAMP) $(MO) $(NPM_STAMP) $(OIDC_STAMP)
 
 demo: install
 	$(VENV)/bin/signage demo
@@ -51,4 +57,4 @@ test: lint $(CHROMIUM)
 	$(VENV)/bin/pytest
 
 clean:
-	rm -rf $(VENV) node_modules instance .pytest_cache .mypy_cache .ruff_cache $(MO)
+	rm -rf $(VENV) node_modules tests/oidc/node_modules instance .pytest_cache .mypy_cache .ruff_cache $(MO)

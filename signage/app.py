@@ -4,6 +4,7 @@ handlers). Nothing here opens a connection at import time."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
 from flask_babel import Babel
@@ -37,6 +38,18 @@ CONTENT_SECURITY_POLICY = "; ".join(
     ]
 )
 
+
+def content_security_policy(settings: Settings) -> str:
+    """The policy above; with an identity provider, signing out (a form posted to us)
+    redirects to the provider's end-session page, which form-action must allow."""
+    if settings.oidc is None:
+        return CONTENT_SECURITY_POLICY
+    parts = urlsplit(settings.oidc.issuer)
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
+    )
+
+
 MAX_ID = 2**53  # ids in paths beyond this name nothing (SQLite INTEGER overflows at 2**63)
 
 
@@ -62,6 +75,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         TESTING=settings.testing,
         JSON_SORT_KEYS=False,
+        PERMANENT_SESSION_LIFETIME=settings.session_lifetime_minutes * 60,
+        SIGNAGE_CSP=content_security_policy(settings),
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["signage.db"] = Database(settings.database_url)
@@ -81,6 +96,10 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_view = "console.login"
     login_manager.user_loader(load_user)
     settings: Settings = app.config["SIGNAGE"]
+    if settings.oidc is not None:
+        from signage.console.sso import init_oidc
+
+        init_oidc(app, settings.oidc)
     import signage.console.sockets
     import signage.player.sockets  # noqa: F401 - registers the /player namespace
 
@@ -131,9 +150,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from signage import policy
-    from signage.web import close_session
+    from signage.web import close_session, expire_session
 
     app.url_value_preprocessor(_ids_in_range)
+    app.before_request(expire_session)
     app.before_request(policy.enforce)
     app.teardown_appcontext(close_session)
     app.after_request(_secure_headers)
@@ -268,7 +288,7 @@ def _log_request(response: Response) -> Response:
 
 
 def _secure_headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    response.headers.setdefault("Content-Security-Policy", current_app.config["SIGNAGE_CSP"])
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")

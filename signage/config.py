@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from signage.accounts.permissions import Role
 from signage.alerts.cap import AreaMap
 
 DEFAULT_BIND = "127.0.0.1:8000"
@@ -71,6 +72,43 @@ class MediaLimits:
         )
 
 
+PASSWORD_LOGIN_MODES = ("all", "admins", "off")
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Sign-in with the municipality's identity provider (OpenID Connect)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    # A group claim value → the (role, location slug) grants it gives.
+    groups: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    groups_claim: str = "groups"
+    scope: str = "openid email profile"
+
+    @property
+    def metadata_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> OidcSettings | None:
+        issuer = env.get("SIGNAGE_OIDC_ISSUER") or ""
+        if not issuer:
+            return None
+        client_id = env.get("SIGNAGE_OIDC_CLIENT_ID") or ""
+        if not client_id:
+            raise ConfigError("SIGNAGE_OIDC_CLIENT_ID is needed with SIGNAGE_OIDC_ISSUER")
+        return cls(
+            issuer=issuer,
+            client_id=client_id,
+            client_secret=env.get("SIGNAGE_OIDC_CLIENT_SECRET") or "",
+            groups=load_group_grants(env.get("SIGNAGE_OIDC_GROUPS")),
+            groups_claim=env.get("SIGNAGE_OIDC_GROUPS_CLAIM") or "groups",
+            scope=env.get("SIGNAGE_OIDC_SCOPE") or "openid email profile",
+        )
+
+
 @dataclass(frozen=True)
 class Settings:
     instance_dir: Path
@@ -86,6 +124,11 @@ class Settings:
     media: MediaLimits = field(default_factory=MediaLimits)
     # Where CAP alerts go by their areas (SIGNAGE_CAP_AREAS, a YAML file); None: to all.
     cap_areas: AreaMap | None = None
+    oidc: OidcSettings | None = None
+    # Who may sign in with a password: everyone, admins only (break-glass) or nobody.
+    password_login: str = "all"  # noqa: S105 - a mode, not a password
+    session_lifetime_minutes: int = 12 * 60  # a console session ends this long after sign-in
+    idle_timeout_minutes: int = 60  # … or after this long without a request
     extra: dict[str, object] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -112,6 +155,12 @@ class Settings:
         except ConfigError as exc:
             raise ConfigError(f"SIGNAGE_RUN_JOBS: {exc}") from exc
         secret_key = env.get("SIGNAGE_SECRET_KEY") or load_or_create_secret(instance_dir)
+        password_login = env.get("SIGNAGE_PASSWORD_LOGIN") or "all"
+        if password_login not in PASSWORD_LOGIN_MODES:
+            raise ConfigError(
+                f"SIGNAGE_PASSWORD_LOGIN: one of {', '.join(PASSWORD_LOGIN_MODES)}, "
+                f"got {password_login!r}"
+            )
         return cls(
             instance_dir=instance_dir,
             database_url=database_url,
@@ -124,7 +173,36 @@ class Settings:
             bind=bind,
             media=MediaLimits.from_env(env),
             cap_areas=load_cap_areas(env.get("SIGNAGE_CAP_AREAS")),
+            oidc=OidcSettings.from_env(env),
+            password_login=password_login,
+            session_lifetime_minutes=_whole(env, "SIGNAGE_SESSION_LIFETIME_MINUTES", 12 * 60),
+            idle_timeout_minutes=_whole(env, "SIGNAGE_IDLE_TIMEOUT_MINUTES", 60),
         )
+
+
+def load_group_grants(path: str | None) -> dict[str, tuple[tuple[str, str], ...]]:
+    """The claims-to-grants mapping (SIGNAGE_OIDC_GROUPS, a YAML file):
+    `groups: {"<group claim value>": [{role: editor, location: <slug>}, …]}`."""
+    if not path:
+        return {}
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"SIGNAGE_OIDC_GROUPS: cannot read {path}: {exc}") from exc
+    groups = raw.get("groups") if isinstance(raw, dict) else None
+    if not isinstance(groups, dict):
+        raise ConfigError("SIGNAGE_OIDC_GROUPS: the file holds `groups:`, a mapping")
+    mapping: dict[str, tuple[tuple[str, str], ...]] = {}
+    for group, grants in groups.items():
+        try:
+            mapping[str(group)] = tuple(
+                (Role.parse(str(grant["role"])).slug, str(grant["location"])) for grant in grants
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ConfigError(
+                f"SIGNAGE_OIDC_GROUPS: group {group!r} needs a list of {{role, location}}"
+            ) from exc
+    return mapping
 
 
 def load_cap_areas(path: str | None) -> AreaMap | None:

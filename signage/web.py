@@ -3,10 +3,12 @@ database session and the caller's principal. Only interfaces import this module.
 
 from __future__ import annotations
 
+import time
 from typing import Any, cast
 
 from flask import Flask, current_app, g, request
-from flask_login import current_user
+from flask import session as cookie_session
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -64,6 +66,32 @@ def current_principal() -> Principal | None:
             g.auth_method = "session"
     g.principal = principal
     return principal
+
+
+SIGNED_IN_AT_KEY = "signed_in_at"
+SEEN_AT_KEY = "seen_at"
+SEEN_AT_STEP_S = 15  # the idle clock moves in steps, so not every request rewrites the cookie
+
+
+def expire_session() -> None:
+    """Flask before_request hook: a console session ends a set time after sign-in
+    (SIGNAGE_SESSION_LIFETIME_MINUTES) and after a set time without a request
+    (SIGNAGE_IDLE_TIMEOUT_MINUTES)."""
+    if "_user_id" not in cookie_session:
+        return
+    settings = current_app.config["SIGNAGE"]
+    now = int(time.time())
+    signed_in_at = int(cookie_session.setdefault(SIGNED_IN_AT_KEY, now))
+    seen_at = int(cookie_session.get(SEEN_AT_KEY, now))
+    if (
+        now - signed_in_at > settings.session_lifetime_minutes * 60
+        or now - seen_at > settings.idle_timeout_minutes * 60
+    ):
+        logout_user()
+        cookie_session.clear()
+        return
+    if now - seen_at >= SEEN_AT_STEP_S or SEEN_AT_KEY not in cookie_session:
+        cookie_session[SEEN_AT_KEY] = now
 
 
 def load_user(user_id: str) -> Any:

@@ -10,6 +10,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage.db import Base, utcnow
 
+GRANT_MANUAL = "manual"
+GRANT_FROM_CLAIMS = "oidc"
+
 
 class User(Base):
     __tablename__ = "users"
@@ -18,6 +21,8 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200))
+    # The identity provider's `sub` for this person, set at their first sign-in there.
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), unique=True)
     language: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -55,6 +60,11 @@ class Grant(Base):
     role: Mapped[str] = mapped_column(String(24))
     location_id: Mapped[int] = mapped_column(
         ForeignKey("locations.id", ondelete="CASCADE"), index=True
+    )
+    # "manual": given in the console or API; "oidc": from the identity provider's claims,
+    # replaced at each sign-in (signage.accounts.sso).
+    source: Mapped[str] = mapped_column(
+        String(16), default=GRANT_MANUAL, server_default=GRANT_MANUAL
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

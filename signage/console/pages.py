@@ -8,6 +8,7 @@ from signage.console import (  # noqa: F401 - importing registers the pages
     moderation,
     planning,
     slides,
+    sso,
     views,
 )
 from signage.console.base import bp

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from flask import (
     Response,
+    current_app,
     make_response,
     redirect,
     render_template,
@@ -18,11 +19,17 @@ from flask import (
 )
 from flask import session as cookie_session
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import logout_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from signage.accounts.services import authenticate
+from signage import audit
+from signage.accounts.models import User
+from signage.accounts.permissions import Role
+from signage.accounts.services import authenticate, principal_for_user
+from signage.accounts.sso import record_failed_login
+from signage.config import Settings
 from signage.console.base import me, page
 from signage.console.forms import LoginForm
 from signage.content.models import Slide, SlideRevision
@@ -49,16 +56,28 @@ def root() -> WerkzeugResponse:
 
 @page("/login", PUBLIC, methods=("GET", "POST"))
 def login() -> str | WerkzeugResponse:
+    from signage.console.sso import start_session
+
+    settings: Settings = current_app.config["SIGNAGE"]
     form = LoginForm()
     error = None
-    if form.validate_on_submit():
+    if request.method == "POST" and settings.password_login == "off":  # noqa: S105 - a mode
+        error = _("Sign-in with a password is turned off. Use your organisation's account.")
+        status = 403
+    elif form.validate_on_submit():
         session = db_session()
         user = authenticate(session, form.email.data or "", form.password.data or "")
-        if user is not None:
+        if user is not None and may_use_password(session, user, settings.password_login):
+            audit.record(
+                session, principal_for_user(session, user), "login", "user", user.id,
+                details={"method": "password"},
+            )  # fmt: skip
             session.commit()
-            cookie_session.clear()  # a fresh session (and CSRF token) for the signed-in user
-            login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")))
+        session.rollback()
+        record_failed_login(session, "password", "wrong_credentials", user.id if user else None)
+        session.commit()
         error = _("Wrong email or password.")
         status = 401
     elif request.method == "POST":
@@ -67,12 +86,34 @@ def login() -> str | WerkzeugResponse:
         status = 400
     else:
         status = 200
-    return render_template("console/login.html", form=form, error=error), status  # type: ignore[return-value]
+    return render_template(  # type: ignore[return-value]
+        "console/login.html",
+        form=form,
+        error=error,
+        sso=settings.oidc is not None,
+        password_login=settings.password_login,
+        next=request.args.get("next", ""),
+    ), status
+
+
+def may_use_password(session: Session, user: User, mode: str) -> bool:
+    """With `admins`, passwords are only for break-glass admins of a whole tree."""
+    if mode == "all":
+        return True
+    return mode == "admins" and principal_for_user(session, user).covers_whole_tree(Role.ADMIN)
 
 
 @page("/logout", LOGIN, methods=("POST",))
 def logout() -> WerkzeugResponse:
+    from signage.console.sso import ID_TOKEN_KEY, provider_logout_url
+
+    id_token = cookie_session.get(ID_TOKEN_KEY)
     logout_user()
+    cookie_session.clear()
+    if id_token:
+        target = provider_logout_url(id_token)
+        if target:
+            return redirect(target)
     return redirect(url_for("console.login"))
 
 
