@@ -20,4 +20,9 @@ def shared_fixtures() -> Path | None:
 
 
 FIXTURES = shared_fixtures()
-CAP_CORPUS = FIXTURES / "cap" if FIXTURES else Path("/nonexistent/shared/fixtures/cap")
+CAP_CORPUS = FIXTURES / "cap" if FIXTURES else Path("shared fixtures not found")
+NO_CAP_CORPUS = (
+    f"no CAP corpus at {CAP_CORPUS}"
+    if FIXTURES
+    else "no shared/fixtures folder above the project (set SIGNAGE_SHARED_FIXTURES)"
+)

@@ -24,7 +24,7 @@ from signage.errors import ValidationFailed
 from signage.screens.models import Location
 from tests.conftest import Api
 from tests.factories import World
-from tests.shared import CAP_CORPUS
+from tests.shared import CAP_CORPUS, NO_CAP_CORPUS
 
 CORPUS = CAP_CORPUS
 SENDER = "beredskab@gladsaxe.dk"
@@ -208,7 +208,7 @@ def test_the_cap_feed_publishes_alerts_of_public_screens_only(
     assert published.infos[0].areas[0].description == "Bibliotek"
 
 
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no CAP corpus at {CORPUS}")
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=NO_CAP_CORPUS)
 
 
 @needs_corpus

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from signage.alerts import cap
-from tests.shared import CAP_CORPUS
+from tests.shared import CAP_CORPUS, NO_CAP_CORPUS
 
 CORPUS = CAP_CORPUS
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"no CAP corpus at {CORPUS}")
+needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=NO_CAP_CORPUS)
 
 
 def corpus(folder: str) -> list[Path]:
