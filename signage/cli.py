@@ -201,6 +201,9 @@ def export_command(folder: Path) -> None:
         )
 
 
+LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
+
+
 @cli.command(help="Serve the web console, the API, the player and Socket.IO.")
 @click.option("--bind", help="HOST:PORT (default: SIGNAGE_BIND or 127.0.0.1:8000)")
 def serve(bind: str | None) -> None:
@@ -226,7 +229,10 @@ def _serve(bind: str | None, banner: str = "") -> None:
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     if banner:
         click.echo(banner)
-    socketio.run(app, host=host, port=port, log_output=False)
+    # A fleet reconnecting after a restart knocks all at once: gevent's default queue of
+    # 128 unaccepted connections drops the rest, and each dropped kiosk waits out TCP's
+    # SYN retransmission (1 s, 3 s, 7 s…) on top of its own backoff.
+    socketio.run(app, host=host, port=port, log_output=False, backlog=LISTEN_BACKLOG)
 
 
 def _flush_buffers(app: Any) -> None:
