@@ -163,9 +163,8 @@ class Servers:
     port: a kiosk's storage and service worker belong to its origin, so a restarted
     server must come back where its kiosks left it."""
 
-    def __init__(self, instance: Instance, logs: Path) -> None:
-        self.instance, self.logs = instance, logs
-        self.port = processes.free_port()
+    def __init__(self, instance: Instance, logs: Path, port: int) -> None:
+        self.instance, self.logs, self.port = instance, logs, port
         self._running: list[Any] = []
 
     def start(self) -> Server:
@@ -185,10 +184,17 @@ class Servers:
 
 
 @pytest.fixture
+def app_port() -> int:
+    """The port of the test's `signage serve` (a module may share one among its tests,
+    e.g. for an identity provider that knows the app's address)."""
+    return processes.free_port()
+
+
+@pytest.fixture
 def servers(
-    instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_port: int
 ) -> Iterator[Servers]:
-    found = Servers(instance, tmp_path)
+    found = Servers(instance, tmp_path, app_port)
     # `running` binds a port from free_port(); give it the same one every time.
     monkeypatch.setattr(processes, "free_port", lambda: found.port)
     yield found
