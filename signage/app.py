@@ -12,6 +12,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from signage.config import Settings
 from signage.db import Database
@@ -83,6 +84,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
+    if settings.proxies:
+        # Outside the Socket.IO middleware, so kiosks' sockets see the client too.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.proxies,
+            x_proto=settings.proxies,
+            x_host=settings.proxies,
+            x_port=settings.proxies,
+        )
     return app
 
 

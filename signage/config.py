@@ -129,6 +129,10 @@ class Settings:
     password_login: str = "all"  # noqa: S105 - a mode, not a password
     session_lifetime_minutes: int = 12 * 60  # a console session ends this long after sign-in
     idle_timeout_minutes: int = 60  # … or after this long without a request
+    # Reverse proxies in front of the server (nginx: 1) whose X-Forwarded-For, -Proto,
+    # -Host and -Port are believed; 0 (the default) ignores those headers, which a
+    # client could otherwise forge.
+    proxies: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -177,6 +181,7 @@ class Settings:
             password_login=password_login,
             session_lifetime_minutes=_whole(env, "SIGNAGE_SESSION_LIFETIME_MINUTES", 12 * 60),
             idle_timeout_minutes=_whole(env, "SIGNAGE_IDLE_TIMEOUT_MINUTES", 60),
+            proxies=_whole(env, "SIGNAGE_PROXIES", 0, low=0),
         )
 
 
