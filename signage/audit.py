@@ -34,7 +34,7 @@ def record(
     )
 
 
-def readable_query(principal: Principal) -> Select[tuple[AuditEvent]]:
+def readable_query(principal: Principal) -> Select[AuditEvent]:
     """The entries an admin may read: all of them with admin over the whole municipality,
     else those at locations under their admin grants (entries about no location, such
     as users and the brand, belong to the whole municipality)."""

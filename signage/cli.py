@@ -329,6 +329,7 @@ def scheduler(events: str) -> None:
 
     settings = _settings()
     configure_logging(settings.log_format)
+    log = logging.getLogger(__name__)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line a second
     if events == "stdout":
         notifier: Any = PipeNotifier(sys.stdout)
@@ -336,11 +337,9 @@ def scheduler(events: str) -> None:
     elif settings.redis_url:
         notifier = ExternalNotifier(settings.redis_url)
     else:
-        click.echo(
-            "SIGNAGE_REDIS_URL is not set: manifests are stored, but no server is told", err=True
-        )
+        log.warning("SIGNAGE_REDIS_URL is not set: manifests are stored, but no server is told")
         notifier = RecordingNotifier()
-    click.echo("running the jobs (Ctrl+C stops)", err=True)
+    log.info("running the jobs (Ctrl+C stops)")
     sweeps = _sweeps(settings, notifier)
     try:
         with contextlib.suppress(KeyboardInterrupt, SystemExit):

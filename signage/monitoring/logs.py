@@ -16,6 +16,9 @@ from pythonjsonlogger.json import JsonFormatter
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(message)s"
 JSON_FIELDS = ("levelname", "name", "message")
 JSON_NAMES = {"levelname": "level", "name": "logger"}
+# Access logs of the servers underneath: each line holds the client's address and the
+# whole request line, query string (a kiosk's token) included. The app logs requests.
+QUIET = ("geventwebsocket.handler", "gevent.pywsgi")
 
 
 def formatter(log_format: str) -> logging.Formatter:
@@ -33,4 +36,6 @@ def configure(log_format: str, stream: TextIO | None = None) -> logging.Handler:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler

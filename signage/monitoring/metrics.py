@@ -147,11 +147,8 @@ class InstanceCollector(Collector):
             yield family
 
     def _displays(self) -> Iterator[Metric]:
-        by_state = dict(
-            self.session.execute(
-                select(Display.online, func.count()).group_by(Display.online)
-            ).tuples()
-        )
+        counted = select(Display.online, func.count().label("n")).group_by(Display.online)
+        by_state = {row.online: row.n for row in self.session.execute(counted)}
         displays = GaugeMetricFamily(
             "signage_displays", "Displays by the state of their last heartbeat", labels=["state"]
         )

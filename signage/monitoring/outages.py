@@ -95,16 +95,15 @@ def _open_new(
 ) -> list[OutageEvent]:
     still_out = select(DisplayOutage.display_id).where(DisplayOutage.ended_at.is_(None))
     # Only kiosks that have reported at all and still hold a token can go missing.
-    silent = dict(
-        session.execute(
-            select(Display.id, Display.last_seen_at).where(
-                Display.token_hash.is_not(None),
-                Display.last_seen_at.is_not(None),
-                Display.last_seen_at <= now - threshold,
-                Display.id.not_in(still_out),
-            )
-        ).tuples()
+    rows = session.execute(
+        select(Display.id, Display.last_seen_at).where(
+            Display.token_hash.is_not(None),
+            Display.last_seen_at.is_not(None),
+            Display.last_seen_at <= now - threshold,
+            Display.id.not_in(still_out),
+        )
     )
+    silent = {row.id: row.last_seen_at for row in rows}
     if not silent:
         return []
     specs = display_specs(session, default_timezone, set(silent))

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, distinct
+from sqlalchemy import Select
 
 from signage import audit
 from signage.accounts.models import AuditEvent
@@ -101,8 +101,8 @@ class AuditFilters:
         return cls(who or "", what or "", location, since, until, before, problems)
 
     def apply(
-        self, query: Select[tuple[AuditEvent]], tree: LocationTree, zone: ZoneInfo
-    ) -> Select[tuple[AuditEvent]]:
+        self, query: Select[AuditEvent], tree: LocationTree, zone: ZoneInfo
+    ) -> Select[AuditEvent]:
         if self.who:
             query = query.where(AuditEvent.actor_label.icontains(self.who, autoescape=True))
         if self.what:
@@ -167,7 +167,7 @@ def admin_audit() -> tuple[str, int]:
     principal = require(AUDIT)
     session = db_session()
     readable = audit.readable_query(principal)
-    kinds = set(session.scalars(readable.with_only_columns(distinct(AuditEvent.entity_kind))))
+    kinds = set(session.scalars(readable.with_only_columns(AuditEvent.entity_kind).distinct()))
     places = location_choices(session, principal, Role.ADMIN)
     filters = AuditFilters.parse(request.args, kinds, {lid for lid, _label in places})
     zone = ZoneInfo(current_app.config["SIGNAGE"].timezone)
