@@ -35,7 +35,9 @@ DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 DETAILS_SHOWN = 300  # characters of an entry's details in the table
 T = TypeVar("T")
 
-# What an entry is about, as staff call it; a kind not listed here is shown as it is.
+# What an entry can be about, as staff call it: the choices of the "what" filter (a fixed
+# list: asking the log which kinds it holds would read all of it). A kind not listed here
+# is shown as it is.
 KINDS = {
     "alert": _l("Alert"),
     "brand": _l("Brand"),
@@ -167,9 +169,8 @@ def admin_audit() -> tuple[str, int]:
     principal = require(AUDIT)
     session = db_session()
     readable = audit.readable_query(principal)
-    kinds = set(session.scalars(readable.with_only_columns(AuditEvent.entity_kind).distinct()))
     places = location_choices(session, principal, Role.ADMIN)
-    filters = AuditFilters.parse(request.args, kinds, {lid for lid, _label in places})
+    filters = AuditFilters.parse(request.args, set(KINDS), {lid for lid, _label in places})
     zone = ZoneInfo(current_app.config["SIGNAGE"].timezone)
     events = list(session.scalars(filters.apply(readable, load_tree(session), zone)))
     more = len(events) > PAGE_SIZE
@@ -177,7 +178,7 @@ def admin_audit() -> tuple[str, int]:
     html = render_template(
         "console/admin/audit.html",
         filters=filters,
-        kinds=sorted(((k, str(KINDS.get(k, k))) for k in kinds), key=lambda kind: kind[1]),
+        kinds=sorted(((kind, str(label)) for kind, label in KINDS.items()), key=lambda k: k[1]),
         places=places,
         rows=rows_of(events, dict(places)),
         older=events[-1].id if more else None,
