@@ -160,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from signage import policy
+    from signage.monitoring import metrics
     from signage.web import close_session, expire_session
 
     app.url_value_preprocessor(_ids_in_range)
@@ -168,6 +169,7 @@ def _register_hooks(app: Flask) -> None:
     app.teardown_appcontext(close_session)
     app.after_request(_secure_headers)
     app.after_request(_log_request)
+    metrics.init_app(app)  # last: its timer starts before every other hook
     app.register_error_handler(SignageError, _signage_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -193,7 +195,7 @@ def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 def _wants_json() -> bool:
     return (
-        request.path.startswith(("/api/", "/player/api/"))
+        request.path.startswith(("/api/", "/player/api/", "/metrics"))
         or request.accept_mimetypes.best == "application/json"
     )
 
@@ -292,8 +294,17 @@ def _log_request(response: Response) -> Response:
     from flask import g
 
     principal = g.get("principal")
-    who = f"user={principal.user_id}" if principal is not None and principal.user_id else "-"
-    current_app.logger.info("%s %s %s %s", request.method, request.path, response.status_code, who)
+    user_id = principal.user_id if principal is not None else None
+    who = f"user={user_id}" if user_id else "-"
+    fields = {
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "user_id": user_id,
+    }
+    current_app.logger.info(
+        "%s %s %s %s", request.method, request.path, response.status_code, who, extra=fields
+    )
     return response
 
 

@@ -73,6 +73,44 @@ class MediaLimits:
 
 
 PASSWORD_LOGIN_MODES = ("all", "admins", "off")
+SMTP_SECURITY = {"starttls": 587, "ssl": 465, "none": 25}  # each mode's usual port
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where offline notifications are mailed from (SIGNAGE_SMTP_*). Without a host, staff
+    get console notifications only."""
+
+    host: str
+    sender: str
+    port: int = 587
+    user: str | None = None
+    password: str | None = None
+    security: str = "starttls"  # starttls | ssl | none
+    timeout_s: int = 10
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> SmtpSettings | None:
+        host = env.get("SIGNAGE_SMTP_HOST") or ""
+        if not host:
+            return None
+        sender = env.get("SIGNAGE_SMTP_FROM") or ""
+        if "@" not in sender:
+            raise ConfigError("SIGNAGE_SMTP_FROM: an address such as infotavle@kommune.dk")
+        security = (env.get("SIGNAGE_SMTP_SECURITY") or "starttls").strip().lower()
+        if security not in SMTP_SECURITY:
+            raise ConfigError(
+                f"SIGNAGE_SMTP_SECURITY: one of {', '.join(SMTP_SECURITY)}, got {security!r}"
+            )
+        return cls(
+            host=host,
+            sender=sender,
+            port=_whole(env, "SIGNAGE_SMTP_PORT", SMTP_SECURITY[security]),
+            user=env.get("SIGNAGE_SMTP_USER") or None,
+            password=env.get("SIGNAGE_SMTP_PASSWORD") or None,
+            security=security,
+        )
 
 
 @dataclass(frozen=True)
@@ -133,6 +171,10 @@ class Settings:
     # -Host and -Port are believed; 0 (the default) ignores those headers, which a
     # client could otherwise forge.
     proxies: int = 0
+    smtp: SmtpSettings | None = None
+    # A display silent this long inside its power windows is reported to its managers.
+    offline_notify_minutes: int = 5
+    log_format: str = "text"  # text | json (one JSON object a line)
     extra: dict[str, object] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -165,6 +207,11 @@ class Settings:
                 f"SIGNAGE_PASSWORD_LOGIN: one of {', '.join(PASSWORD_LOGIN_MODES)}, "
                 f"got {password_login!r}"
             )
+        log_format = (env.get("SIGNAGE_LOG_FORMAT") or "text").strip().lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(
+                f"SIGNAGE_LOG_FORMAT: one of {', '.join(LOG_FORMATS)}, got {log_format!r}"
+            )
         return cls(
             instance_dir=instance_dir,
             database_url=database_url,
@@ -182,6 +229,9 @@ class Settings:
             session_lifetime_minutes=_whole(env, "SIGNAGE_SESSION_LIFETIME_MINUTES", 12 * 60),
             idle_timeout_minutes=_whole(env, "SIGNAGE_IDLE_TIMEOUT_MINUTES", 60),
             proxies=_whole(env, "SIGNAGE_PROXIES", 0, low=0),
+            smtp=SmtpSettings.from_env(env),
+            offline_notify_minutes=_whole(env, "SIGNAGE_OFFLINE_NOTIFY_MINUTES", 5),
+            log_format=log_format,
         )
 
 

@@ -12,6 +12,7 @@ from signage.content.models import (
     Theme,
 )
 from signage.db import Base
+from signage.monitoring.models import Counter, DisplayOutage, Notification, OutgoingMail
 from signage.reports.models import PlayEvent
 from signage.scheduling.models import Change, JobRun, Manifest, PropagatorState, Schedule
 from signage.screens.models import (
@@ -30,7 +31,9 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Change",
+    "Counter",
     "Display",
+    "DisplayOutage",
     "Grant",
     "Group",
     "GroupMember",
@@ -38,6 +41,8 @@ __all__ = [
     "Location",
     "Manifest",
     "Media",
+    "Notification",
+    "OutgoingMail",
     "Pairing",
     "PlayEvent",
     "Playlist",

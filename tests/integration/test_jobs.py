@@ -38,6 +38,8 @@ def test_sweeps_are_scheduled_with_a_grace_time_and_coalescing() -> None:
         "mark_offline",
         "make_renditions",
         "collect_media",
+        "watch_outages",
+        "send_mail",
     }
     for job in jobs:
         assert job.misfire_grace_time >= 60
