@@ -1,4 +1,5 @@
-"""PostgreSQL for the service tests: a fresh database per test module.
+"""PostgreSQL and Redis for the service tests: a fresh database per test, a Redis key
+prefix per test.
 
 Skipped with the reason when the server is absent, unless SIGNAGE_REQUIRE_SERVICES is
 set (CI sets it), in which case its absence is a failure."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -40,3 +42,35 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+REDIS_URL = os.environ.get("SIGNAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@dataclass(frozen=True)
+class RedisService:
+    """The test's Redis: every key and channel it makes starts with `prefix`."""
+
+    url: str
+    prefix: str
+
+
+@pytest.fixture
+def redis_service() -> Iterator[RedisService]:
+    """Redis with a key and channel prefix of the test's own (pub/sub channels are not
+    separated by database number), and its keys removed afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        client.close()
+        require_or_skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    prefix = f"signage-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield RedisService(REDIS_URL, prefix)
+    finally:
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+        client.close()
