@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -28,6 +29,13 @@ def require_or_skip(reason: str) -> None:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database, dropped afterwards (for fixtures of any scope)."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"signage_test_{uuid.uuid4().hex[:12]}"
     try:
@@ -57,7 +65,13 @@ class RedisService:
 
 @pytest.fixture
 def redis_service() -> Iterator[RedisService]:
-    """Redis with a key and channel prefix of the test's own (pub/sub channels are not
+    with redis_namespace() as service:
+        yield service
+
+
+@contextmanager
+def redis_namespace() -> Iterator[RedisService]:
+    """Redis with a key and channel prefix of its own (pub/sub channels are not
     separated by database number), and its keys removed afterwards."""
     import redis
 
