@@ -394,33 +394,40 @@ def _run_jobs(settings: Any, sweeps: Any, lock: Any) -> None:
     from signage.scheduling.jobs import propagate_when_woken, schedule_sweeps
 
     blocking = BlockingScheduler()
+    stopping = threading.Event()
     woken = bool(settings.redis_url)
     schedule_sweeps(blocking, sweeps, propagate=not woken)
     if woken:
         wakeups = Wakeups(settings.redis_url, changes_channel(settings.redis_prefix))
         threading.Thread(
-            target=propagate_when_woken, args=(sweeps, wakeups), name="propagator", daemon=True
+            target=propagate_when_woken,
+            args=(sweeps, wakeups, stopping),
+            name="propagator",
+            daemon=True,
         ).start()
-    threading.Thread(
-        target=_watch_lock, args=(lock, blocking), name="lock-watch", daemon=True
-    ).start()
+    watch = threading.Thread(
+        target=_watch_lock, args=(lock, blocking, stopping), name="lock-watch", daemon=True
+    )
+    watch.start()
     try:
         blocking.start()
     finally:
+        stopping.set()
+        watch.join(LOCK_CHECK_EVERY_S)  # it must not use the lock's connection as it closes
         if blocking.running:
             blocking.shutdown(wait=False)
         sweeps.renditions.close()
 
 
-def _watch_lock(lock: Any, blocking: Any) -> None:
+def _watch_lock(lock: Any, blocking: Any, stopping: Any) -> None:
     """Stop the jobs when the lock is gone (its connection to the database broke):
     a standby scheduler may hold it by now."""
-    import time
-
-    while lock.is_held():
-        time.sleep(LOCK_CHECK_EVERY_S)
-    logging.getLogger(__name__).error("lost the scheduler lock; stopping the jobs")
-    blocking.shutdown(wait=False)
+    while not stopping.wait(LOCK_CHECK_EVERY_S):
+        if not lock.is_held():
+            logging.getLogger(__name__).error("lost the scheduler lock; stopping the jobs")
+            if blocking.running:
+                blocking.shutdown(wait=False)
+            return
 
 
 def _exit_with_parent() -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from signage.db import Database
 from signage.scheduling.lock import FileLock, PostgresLock, SchedulerLock
@@ -103,6 +103,39 @@ def test_a_second_scheduler_stands_by_and_takes_over_when_the_first_is_killed(
         assert after > before
     finally:
         for process in processes:
+            process.kill()
+            process.wait(10)
+        database.dispose()
+
+
+def test_a_scheduler_that_loses_its_lock_stops_rather_than_run_the_jobs_unguarded(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    """Its lock's connection is cut (a database restart, a network failure): a standby
+    may take the lock now, so the holder stops and exits with an error."""
+    env = {**environment(tmp_path / "instance"), "SIGNAGE_DATABASE_URL": postgres_url}
+    upgraded = subprocess.run([SIGNAGE, "db", "upgrade"], env=env, capture_output=True, check=False)
+    assert upgraded.returncode == 0, upgraded.stderr
+    log = tmp_path / "scheduler.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([SIGNAGE, "scheduler"], env=env, stdout=out, stderr=out)
+    database = Database(postgres_url)
+    try:
+        wait_until(lambda: "holding the scheduler lock" in log.read_text(), "it holds the lock")
+        with database.engine.connect() as connection:
+            cut = connection.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND granted"
+                    " AND database = (SELECT oid FROM pg_database"
+                    " WHERE datname = current_database())"
+                )
+            )
+        assert cut == 1
+        assert process.wait(WITHIN_S) == 1, log.read_text()
+        assert "lost the scheduler lock" in log.read_text()
+    finally:
+        if process.poll() is None:
             process.kill()
             process.wait(10)
         database.dispose()
