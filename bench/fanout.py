@@ -1,7 +1,7 @@
 """Alert fan-out benchmark (issue 7): one alert to N connected kiosks, ours against a
 minimal `websockets` broadcast server with the same clients, in the same run.
 
-    python -m bench.fanout [--kiosks 10000] [--rounds 3] [--restarts 3]
+    python -m bench.fanout [--kiosks 10000] [--rounds 3] [--restarts 3] [--servers 2]
 
 Ours: `signage serve` (one process, gevent, SQLite, jobs off) on a fresh instance with N
 provisioned displays. N kiosks connect as raw Engine.IO 4 / Socket.IO 5 WebSocket
@@ -13,6 +13,12 @@ Memory is the server's resident set (VmRSS from /proc) before and after connecti
 The reconnect runs restart our server with the alerts still active and measure until
 every kiosk, reconnecting with the player's jittered backoff, has them again; the figure
 is the median of the restarts.
+
+With `--servers N` (N > 1) the same run also measures the scaled deployment: N `signage
+serve` processes on one fresh PostgreSQL database behind the Redis message queue
+(SIGNAGE_BENCH_POSTGRES_URL, SIGNAGE_BENCH_REDIS_URL), the kiosks split evenly across
+them and each alert sent through the first; memory and CPU are the servers' sums. It is
+printed beside the one-process figure and held to the same delivery and p99 targets.
 
 Targets (issue 7): 100 % delivered, p99 ≤ 1 s, p99 ≤ 1.5 × the baseline's, ≤ 64 KB per
 kiosk above idle, every kiosk has its alerts again within 30 s of a restart. Exits
@@ -37,7 +43,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,6 +58,10 @@ RECONNECT_TARGET_S = 30.0
 CONNECT_CONCURRENCY = 200  # connects in flight at once (a kiosk fleet does not all SYN at once)
 WAIT_S = 60
 SIGNAGE = str(Path(sys.executable).with_name("signage"))
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SIGNAGE_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("SIGNAGE_BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 # -- the clients --------------------------------------------------------------------------
@@ -58,7 +69,7 @@ SIGNAGE = str(Path(sys.executable).with_name("signage"))
 class Fleet:
     """N kiosk connections in one event loop: when each connected and got the alert."""
 
-    url: str
+    urls: list[str]  # kiosk i connects to urls[i % len(urls)]
     tokens: list[str]
     socketio: bool  # Engine.IO/Socket.IO framing (ours) or bare messages (baseline)
     reconnect: bool = False
@@ -94,7 +105,10 @@ class Fleet:
             try:
                 async with gate:
                     connection = await websockets.connect(
-                        self.url, max_size=2**20, ping_interval=None, open_timeout=30
+                        self.urls[index % len(self.urls)],
+                        max_size=2**20,
+                        ping_interval=None,
+                        open_timeout=30,
                     )
                     if self.socketio:
                         await self._handshake(index, connection)
@@ -164,11 +178,47 @@ class Fleet:
 
 
 # -- our server ---------------------------------------------------------------------------
-def provision(instance: Path, kiosks: int) -> tuple[list[str], str]:
+@dataclass(frozen=True)
+class Backend:
+    """Where our servers keep what they share: SQLite alone, or PostgreSQL and Redis."""
+
+    database_url: str
+    redis_url: str | None = None
+    redis_prefix: str | None = None
+
+
+@contextlib.contextmanager
+def scaled_backend() -> Iterator[Backend]:
+    """A fresh PostgreSQL database and a Redis prefix of the run's own, removed after."""
+    import redis
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"signage_bench_{uuid.uuid4().hex[:12]}"
+    prefix = f"signage-bench-{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield Backend(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}", REDIS_URL, prefix)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
+def sqlite_backend(instance: Path) -> Backend:
+    return Backend(f"sqlite:///{instance / 'signage.db'}")
+
+
+def provision(instance: Path, kiosks: int, backend: Backend) -> tuple[list[str], str]:
     """A migrated instance with one location, `kiosks` displays with device tokens and a
     communicator's API token. Rows are inserted in bulk: this sets up the bench, it is
     not what is measured."""
-    env = server_env(instance)
+    env = server_env(instance, backend)
     subprocess.run([SIGNAGE, "db", "upgrade"], env=env, check=True, capture_output=True)  # noqa: S603 - our own command
     email = "kommunikation@bench.dk"
     code = f"""
@@ -178,7 +228,7 @@ from signage.db import Database
 from signage.screens.models import Display, Location
 from signage.accounts.services import UserService, GrantService, create_token, system_principal
 tokens = sys.stdin.read().split()
-db = Database("sqlite:///{instance / "signage.db"}")
+db = Database("{backend.database_url}")
 with db.transaction() as s:
     place = Location(slug="bench", name="Bench Kommune", timezone="Europe/Copenhagen")
     s.add(place); s.flush()
@@ -202,11 +252,15 @@ with db.transaction() as s:
     return tokens, made.stdout.strip().splitlines()[-1]
 
 
-def server_env(instance: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(SIGNAGE_INSTANCE_DIR=str(instance), SIGNAGE_RUN_JOBS="0")
-    env.pop("SIGNAGE_DATABASE_URL", None)
-    env.pop("SIGNAGE_REDIS_URL", None)
+def server_env(instance: Path, backend: Backend) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNAGE_")}
+    env.update(
+        SIGNAGE_INSTANCE_DIR=str(instance),
+        SIGNAGE_RUN_JOBS="0",
+        SIGNAGE_DATABASE_URL=backend.database_url,
+    )
+    if backend.redis_url and backend.redis_prefix:
+        env.update(SIGNAGE_REDIS_URL=backend.redis_url, SIGNAGE_REDIS_PREFIX=backend.redis_prefix)
     return env
 
 
@@ -216,11 +270,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(instance: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_server(instance: Path, port: int, log: Path, backend: Backend) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         process = subprocess.Popen(  # noqa: S603 - our own command
             [SIGNAGE, "serve", "--bind", f"127.0.0.1:{port}"],
-            env=server_env(instance),
+            env=server_env(instance, backend),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -245,17 +299,22 @@ def stop(process: subprocess.Popen[Any]) -> None:
         process.wait()
 
 
-def rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
+def rss_kb(pids: list[int]) -> int:
+    """The processes' resident sets, summed."""
+    total = 0
+    for pid in pids:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+        total += next(int(line.split()[1]) for line in lines if line.startswith("VmRSS:"))
+    return total
 
 
-def cpu_s(pid: int) -> float:
-    """User and system CPU time the process has used so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def cpu_s(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far, summed."""
+    total = 0.0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def send_alert(port: int, api_token: str) -> int:
@@ -336,19 +395,20 @@ class Result:
 
 
 async def fan_out(
-    fleet: Fleet, pid: int, send: Callable[[int], Awaitable[Any]], rounds: int
+    fleet: Fleet, pids: list[int], send: Callable[[int], Awaitable[Any]], rounds: int
 ) -> Result:
     """Connect the fleet, then send `rounds` alerts one at a time; each round's delivery
-    times run from just before the send to each kiosk's reading of it."""
-    idle, cpu_before = rss_kb(pid), cpu_s(pid)
+    times run from just before the send to each kiosk's reading of it. Memory and CPU
+    are those of the server processes `pids`, summed."""
+    idle, cpu_before = rss_kb(pids), cpu_s(pids)
     started = time.perf_counter()
     fleet.start()
     if not await fleet.until(lambda: len(fleet.connected) == len(fleet.tokens), 300):
         raise SystemExit(f"only {len(fleet.connected)} of {len(fleet.tokens)} kiosks connected")
     connect_s = time.perf_counter() - started
-    connect_cpu = cpu_s(pid) - cpu_before
+    connect_cpu = cpu_s(pids) - cpu_before
     await asyncio.sleep(2)  # settle: the server's connect work is done, memory is steady
-    connected = rss_kb(pid)
+    connected = rss_kb(pids)
     times, delivered = [], len(fleet.tokens)
     for number in range(1, rounds + 1):
         fleet.forget_alerts()
@@ -365,28 +425,58 @@ async def fan_out(
 async def ours(
     kiosks: int, rounds: int, restarts: int, workdir: Path
 ) -> tuple[Result, list[float]]:
+    """One server on SQLite (the embedded default), then `restarts` restarts."""
     instance = workdir / "instance"
-    tokens, api_token = provision(instance, kiosks)
+    backend = sqlite_backend(instance)
+    tokens, api_token = provision(instance, kiosks, backend)
     port = free_port()
     log = workdir / "serve.log"
-    server = start_server(instance, port, log)
-    url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
-    fleet = Fleet(url, tokens, socketio=True, reconnect=restarts > 0)
+    server = start_server(instance, port, log, backend)
+    fleet = Fleet([socket_url(port)], tokens, socketio=True, reconnect=restarts > 0)
     try:
         result = await fan_out(
             fleet,
-            server.pid,
+            [server.pid],
             lambda _number: asyncio.to_thread(send_alert, port, api_token),
             rounds,
         )
         backs = []
         for _ in range(restarts):
-            server, back_s = await restart(server, fleet, instance, port, log, rounds)
+            server, back_s = await restart(server, fleet, instance, port, log, rounds, backend)
             backs.append(back_s)
         return result, backs
     finally:
         await fleet.stop()
         stop(server)
+
+
+async def ours_scaled(kiosks: int, rounds: int, servers: int, workdir: Path) -> Result:
+    """`servers` processes on PostgreSQL behind the Redis queue, the kiosks split
+    across them; every alert is sent through the first."""
+    instance = workdir / "scaled"
+    with scaled_backend() as backend:
+        tokens, api_token = provision(instance, kiosks, backend)
+        ports = [free_port() for _ in range(servers)]
+        processes = [
+            start_server(instance, port, workdir / f"serve-{index}.log", backend)
+            for index, port in enumerate(ports)
+        ]
+        fleet = Fleet([socket_url(port) for port in ports], tokens, socketio=True)
+        try:
+            return await fan_out(
+                fleet,
+                [process.pid for process in processes],
+                lambda _number: asyncio.to_thread(send_alert, ports[0], api_token),
+                rounds,
+            )
+        finally:
+            await fleet.stop()
+            for process in processes:
+                stop(process)
+
+
+def socket_url(port: int) -> str:
+    return f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
 
 
 async def restart(
@@ -396,6 +486,7 @@ async def restart(
     port: int,
     log: Path,
     alerts: int,
+    backend: Backend,
 ) -> tuple[subprocess.Popen[bytes], float]:
     """Stop the server while every kiosk holds the active alerts, start it again, and
     time until every kiosk has read all of them again."""
@@ -404,7 +495,7 @@ async def restart(
     fleet.forget_alerts(expect=alerts)
     restarted = time.perf_counter()
     # Started in a thread: the kiosks keep knocking while the server comes up.
-    server = await asyncio.to_thread(start_server, instance, port, log)
+    server = await asyncio.to_thread(start_server, instance, port, log, backend)
     try:
         await asyncio.wait_for(fleet.everyone.wait(), 120)
     except TimeoutError:
@@ -426,7 +517,7 @@ async def baseline(kiosks: int, rounds: int) -> Result:
     )
     assert server.stdout is not None  # noqa: S101
     server.stdout.readline()
-    fleet = Fleet(f"ws://127.0.0.1:{port}/kiosk", ["-"] * kiosks, socketio=False)
+    fleet = Fleet([f"ws://127.0.0.1:{port}/kiosk"], ["-"] * kiosks, socketio=False)
     control = await websockets.connect(f"ws://127.0.0.1:{port}/control")
     try:
 
@@ -435,7 +526,7 @@ async def baseline(kiosks: int, rounds: int) -> Result:
             return json.dumps({**alert, "body": "Forlad bygningen"})
 
         return await fan_out(
-            fleet, server.pid, lambda number: control.send(message(number)), rounds
+            fleet, [server.pid], lambda number: control.send(message(number)), rounds
         )
     finally:
         await control.close()
@@ -443,9 +534,22 @@ async def baseline(kiosks: int, rounds: int) -> Result:
         stop(server)
 
 
+def scaled_checks(scaled: Result, one: Result, servers: int) -> list[tuple[str, bool, str, str]]:
+    """The scaled run is held to the same delivery and p99 targets; its p99 is shown
+    against the one-process figure of the same run."""
+    p99_ms, one_ms = scaled.p99 * 1000, one.p99 * 1000
+    return [
+        (f"delivered×{servers}", scaled.delivered == scaled.kiosks,
+         f"{scaled.delivered}/{scaled.kiosks}", "100 %"),
+        (f"p99×{servers}", scaled.p99 <= P99_TARGET_S,
+         f"{p99_ms:.0f} ms ({p99_ms / one_ms:.2f}× one process's)",
+         f"≤ {P99_TARGET_S * 1000:.0f} ms"),
+    ]  # fmt: skip
+
+
 def report(name: str, result: Result) -> None:
     print(
-        f"{name:<10} delivered {result.delivered}/{result.kiosks} (fewest of "
+        f"{name:<12} delivered {result.delivered}/{result.kiosks} (fewest of "
         f"{len(result.rounds)} alerts)  "
         f"p50 {result.p50 * 1000:7.1f} ms  p99 {result.p99 * 1000:7.1f} ms  "
         f"max {result.slowest * 1000:7.1f} ms  "
@@ -460,15 +564,26 @@ async def main() -> int:
     parser.add_argument("--kiosks", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3, help="alerts sent, one at a time")
     parser.add_argument("--restarts", type=int, default=3, help="reconnect runs (0: none)")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=1,
+        help="also measure this many servers on PostgreSQL and Redis (1: only one process)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="fanout-"))
+    scaled: Result | None = None
     try:
         base = await baseline(args.kiosks, args.rounds)
         mine, backs = await ours(args.kiosks, args.rounds, args.restarts, workdir)
+        if args.servers > 1:
+            scaled = await ours_scaled(args.kiosks, args.rounds, args.servers, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report("websockets", base)
     report("infotavle", mine)
+    if scaled is not None:
+        report(f"infotavle×{args.servers}", scaled)
     ratio = mine.p99 / base.p99 if base.p99 > 0 else float("inf")
     p99_ms, base_ms = mine.p99 * 1000, base.p99 * 1000
     checks = [
@@ -491,10 +606,12 @@ async def main() -> int:
                 f"≤ {RECONNECT_TARGET_S:.0f} s",
             )
         )
+    if scaled is not None:
+        checks += scaled_checks(scaled, mine, args.servers)
     missed = 0
     for name, met, figure, target in checks:
         missed += not met
-        print(f"{name:<10} {figure:<32} target {target:<10} {'met' if met else 'MISSED'}")
+        print(f"{name:<12} {figure:<32} target {target:<10} {'met' if met else 'MISSED'}")
     return 1 if missed else 0
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from signage.cluster import change_signal, socketio_channel
 from signage.config import Settings
 from signage.db import Database
 from signage.errors import SignageError
@@ -80,7 +81,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SIGNAGE_CSP=content_security_policy(settings),
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["signage.db"] = Database(settings.database_url)
+    app.extensions["signage.db"] = Database(
+        settings.database_url, on_change=change_signal(settings)
+    )
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
@@ -113,10 +116,14 @@ def _init_extensions(app: Flask) -> None:
     import signage.console.sockets
     import signage.player.sockets  # noqa: F401 - registers the /player namespace
 
+    # Flask-SocketIO keeps the options of the last init_app, its message queue among
+    # them: an app without Redis must not inherit the queue of one made before it.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode=app.config.get("SOCKETIO_ASYNC_MODE", "gevent"),
         message_queue=settings.redis_url,
+        channel=socketio_channel(settings.redis_prefix),
         transports=["websocket"],
         cors_allowed_origins=[],
         max_http_buffer_size=SOCKET_MESSAGE_MAX_BYTES,

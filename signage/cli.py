@@ -6,7 +6,6 @@ before anything else is imported; every other command runs without it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import secrets
 import sys
@@ -44,9 +43,12 @@ def configure_logging(log_format: str) -> None:
 
 
 def _database(settings: Any) -> Any:
+    """The database, opened so that committed changes wake a scaled deployment's
+    propagator (through Redis, when it has one)."""
+    from signage.cluster import change_signal
     from signage.db import Database
 
-    return Database(settings.database_url)
+    return Database(settings.database_url, on_change=change_signal(settings))
 
 
 @click.group(help="Infotavle digital signage server.")
@@ -320,6 +322,10 @@ WORKER_RESTART_DELAY_S = 2
 PARENT_CHECK_EVERY_S = 2
 
 
+STANDBY_RETRY_S = 2  # a standby scheduler tries the lock this often
+LOCK_CHECK_EVERY_S = 5
+
+
 @cli.command(help="Run the periodic jobs and the propagator (one per deployment).")
 @click.option(
     "--events",
@@ -328,30 +334,109 @@ PARENT_CHECK_EVERY_S = 2
     help="where manifest events go: Redis (scaled) or stdout (the server's worker)",
 )
 def scheduler(events: str) -> None:
-    from apscheduler.schedulers.blocking import BlockingScheduler
+    import signal
 
-    from signage.realtime import ExternalNotifier, PipeNotifier, RecordingNotifier
-    from signage.scheduling.jobs import schedule_sweeps
+    from signage.scheduling.lock import scheduler_lock
 
     settings = _settings()
     configure_logging(settings.log_format)
-    log = logging.getLogger(__name__)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line a second
-    if events == "stdout":
-        notifier: Any = PipeNotifier(sys.stdout)
-        _exit_with_parent()
-    elif settings.redis_url:
-        notifier = ExternalNotifier(settings.redis_url)
-    else:
-        log.warning("SIGNAGE_REDIS_URL is not set: manifests are stored, but no server is told")
-        notifier = RecordingNotifier()
-    log.info("running the jobs (Ctrl+C stops)")
-    sweeps = _sweeps(settings, notifier)
+    signal.signal(signal.SIGTERM, _exit_cleanly)
+    notifier = _scheduler_notifier(settings, events)
+    lock = scheduler_lock(settings.database_url)
     try:
-        with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            schedule_sweeps(BlockingScheduler(), sweeps).start()
+        _take_lock(lock)
+        logging.getLogger(__name__).info("running the jobs (Ctrl+C stops)")
+        _run_jobs(settings, _sweeps(settings, notifier), lock)
+        if not lock.is_held():
+            raise click.ClickException("lost the scheduler lock; exiting so none runs twice")
+    except KeyboardInterrupt:
+        pass
     finally:
+        lock.release()
+
+
+def _exit_cleanly(*_: Any) -> None:
+    raise SystemExit(0)
+
+
+def _scheduler_notifier(settings: Any, events: str) -> Any:
+    from signage.cluster import socketio_channel
+    from signage.realtime import ExternalNotifier, PipeNotifier, RecordingNotifier
+
+    if events == "stdout":
+        _exit_with_parent()
+        return PipeNotifier(sys.stdout)
+    if settings.redis_url:
+        return ExternalNotifier(settings.redis_url, socketio_channel(settings.redis_prefix))
+    logging.getLogger(__name__).warning(
+        "SIGNAGE_REDIS_URL is not set: manifests are stored, but no server is told"
+    )
+    return RecordingNotifier()
+
+
+def _take_lock(lock: Any) -> None:
+    """One scheduler runs the jobs; another stands by until the lock is free (its
+    holder died or stopped), then takes over."""
+    import time
+
+    from signage.scheduling.lock import describe
+
+    log = logging.getLogger(__name__)
+    if lock.acquire():
+        log.info("holding the scheduler lock (%s)", describe(lock))
+        return
+    log.info("another scheduler holds the lock (%s); standing by", describe(lock))
+    while not lock.acquire():
+        time.sleep(STANDBY_RETRY_S)
+    log.info("took over the scheduler lock (%s)", describe(lock))
+
+
+def _run_jobs(settings: Any, sweeps: Any, lock: Any) -> None:
+    """The sweeps on a blocking scheduler, until stopped or until the lock is lost.
+    With Redis, propagation is woken by the writers instead of polling every second."""
+    import threading
+
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    from signage.cluster import Wakeups, changes_channel
+    from signage.scheduling.jobs import propagate_when_woken, schedule_sweeps
+
+    blocking = BlockingScheduler()
+    stopping = threading.Event()
+    woken = bool(settings.redis_url)
+    schedule_sweeps(blocking, sweeps, propagate=not woken)
+    if woken:
+        wakeups = Wakeups(settings.redis_url, changes_channel(settings.redis_prefix))
+        threading.Thread(
+            target=propagate_when_woken,
+            args=(sweeps, wakeups, stopping),
+            name="propagator",
+            daemon=True,
+        ).start()
+    watch = threading.Thread(
+        target=_watch_lock, args=(lock, blocking, stopping), name="lock-watch", daemon=True
+    )
+    watch.start()
+    try:
+        blocking.start()
+    finally:
+        stopping.set()
+        watch.join(LOCK_CHECK_EVERY_S)  # it must not use the lock's connection as it closes
+        if blocking.running:
+            blocking.shutdown(wait=False)
         sweeps.renditions.close()
+
+
+def _watch_lock(lock: Any, blocking: Any, stopping: Any) -> None:
+    """Stop the jobs when the lock is gone (its connection to the database broke):
+    a standby scheduler may hold it by now."""
+    while not stopping.wait(LOCK_CHECK_EVERY_S):
+        if not lock.is_held():
+            logging.getLogger(__name__).error("lost the scheduler lock; stopping the jobs")
+            if blocking.running:
+                blocking.shutdown(wait=False)
+            return
 
 
 def _exit_with_parent() -> None:

@@ -6,8 +6,11 @@ All environment parsing happens here and nowhere else; the rest of the code rece
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import secrets
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -19,6 +22,8 @@ from signage.alerts.cap import AreaMap
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_TIMEZONE = "Europe/Copenhagen"
+DEFAULT_REDIS_PREFIX = "signage"
+REDIS_PREFIX = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 SECRET_KEY_FILE = "secret_key"  # noqa: S105 - a file name, not a secret
 
 
@@ -154,6 +159,8 @@ class Settings:
     media_dir: Path
     secret_key: str
     redis_url: str | None = None
+    # Names every Redis key and channel of this deployment (several may share a Redis).
+    redis_prefix: str = DEFAULT_REDIS_PREFIX
     run_jobs: bool = True
     timezone: str = DEFAULT_TIMEZONE
     language: str = "da"
@@ -188,6 +195,12 @@ class Settings:
         database_url = env.get("SIGNAGE_DATABASE_URL") or f"sqlite:///{instance_dir / 'signage.db'}"
         media_dir = Path(env.get("SIGNAGE_MEDIA_DIR") or instance_dir / "media").resolve()
         redis_url = env.get("SIGNAGE_REDIS_URL") or None
+        redis_prefix = env.get("SIGNAGE_REDIS_PREFIX") or DEFAULT_REDIS_PREFIX
+        if not REDIS_PREFIX.fullmatch(redis_prefix):
+            raise ConfigError(
+                "SIGNAGE_REDIS_PREFIX: up to 64 letters, digits, '.', '_' or '-', "
+                f"got {redis_prefix!r}"
+            )
         timezone = env.get("SIGNAGE_TIMEZONE") or DEFAULT_TIMEZONE
         try:
             ZoneInfo(timezone)
@@ -218,6 +231,7 @@ class Settings:
             media_dir=media_dir,
             secret_key=secret_key,
             redis_url=redis_url,
+            redis_prefix=redis_prefix,
             run_jobs=run_jobs,
             timezone=timezone,
             language=language,
@@ -280,19 +294,23 @@ def load_cap_areas(path: str | None) -> AreaMap | None:
 
 
 def load_or_create_secret(instance_dir: Path) -> str:
-    """Keep one generated secret per instance so sessions survive restarts."""
+    """Keep one generated secret per instance so sessions survive restarts.
+
+    The new secret is written whole beside its name and linked into place: processes
+    starting at once end up with one key, and none reads a half-written file."""
     path = instance_dir / SECRET_KEY_FILE
-    if path.exists():
-        return path.read_text().strip()
-    secret = secrets.token_urlsafe(48)
-    # O_EXCL: two processes starting at once must not end up with different keys.
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(secret)
-    return secret
+    if not path.exists():
+        fd, temporary = tempfile.mkstemp(dir=instance_dir, prefix=".secret-")  # mode 0600
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # another process was first
+                os.link(temporary, path)
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+    return path.read_text().strip()
 
 
 def parse_bind(bind: str) -> tuple[str, int]:

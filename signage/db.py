@@ -5,7 +5,7 @@ Knows nothing of the domain; models live in each domain package's `models.py`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -23,6 +23,8 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# session.info: called after a commit that appended to the change log.
+ON_CHANGE = "signage.on_change"
 
 
 def utcnow() -> datetime:
@@ -79,7 +81,7 @@ def make_engine(url: str) -> Engine:
 class Database:
     """The engine and the session factory of one server instance."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, on_change: Callable[[], None] | None = None) -> None:
         # Every writer opens a Database, so loading the models here guarantees the
         # change-log session hook (signage.scheduling.changes) is registered in every
         # process: the server, the command line and the jobs alike.
@@ -87,7 +89,10 @@ class Database:
 
         self.url = url
         self.engine = make_engine(url)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # `on_change` runs after each commit that appended to `changes` (a scaled
+        # deployment wakes its propagator with it).
+        info = {ON_CHANGE: on_change} if on_change is not None else {}
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False, info=info)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -85,8 +85,8 @@ class ExternalNotifier:
     """Emits from a process that serves no sockets (`signage scheduler`), through the
     Redis message queue the web processes listen on."""
 
-    def __init__(self, redis_url: str) -> None:
-        self.socketio = SocketIO(message_queue=redis_url)
+    def __init__(self, redis_url: str, channel: str) -> None:
+        self.socketio = SocketIO(message_queue=redis_url, channel=channel)
 
     def emit(self, event: str, payload: Any, room: str, namespace: str) -> None:
         self.socketio.emit(event, payload, to=room, namespace=namespace)

@@ -18,6 +18,7 @@ from signage.accounts.security import hash_token
 from signage.accounts.services import principal_for_token, principal_for_user
 from signage.alerts.receipts import ReceiptBuffer
 from signage.db import Database
+from signage.limits import Limiter, address_limiter
 from signage.realtime import Notifier
 from signage.screens import devices
 from signage.screens.models import Display
@@ -102,15 +103,18 @@ def load_user(user_id: str) -> Any:
     return user if user is not None and user.active else None
 
 
-def registrations() -> devices.AddressLimiter:
-    """This app's limiter of pairing registrations per address."""
-    limiter = devices.AddressLimiter(
-        devices.REGISTRATIONS_PER_WINDOW, devices.REGISTRATION_WINDOW_S
-    )
-    return cast(
-        devices.AddressLimiter,
-        current_app.extensions.setdefault("signage.registrations", limiter),
-    )
+def registrations() -> Limiter:
+    """This app's limiter of pairing registrations per address (shared through Redis
+    when the deployment has one)."""
+    found = current_app.extensions.get("signage.registrations")
+    if found is None:
+        found = current_app.extensions["signage.registrations"] = address_limiter(
+            current_app.config["SIGNAGE"],
+            "registrations",
+            devices.REGISTRATIONS_PER_WINDOW,
+            devices.REGISTRATION_WINDOW_S,
+        )
+    return cast(Limiter, found)
 
 
 def heartbeats() -> devices.HeartbeatBuffer:

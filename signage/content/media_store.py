@@ -6,7 +6,6 @@ the same file twice is stored once and a crash never leaves half a file.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import tempfile
@@ -44,12 +43,22 @@ def store_original(media_dir: Path, source: Path, *, link: bool = False) -> tupl
     if link:
         with source.open("rb") as handle:
             os.fsync(handle.fileno())  # the content is on disk before its name is
-        with contextlib.suppress(OSError):  # exists already, or another file system
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.link(source, target)
-    if not target.exists():
+        link_or_copy(source, target)
+    else:
         write_atomically(target, lambda out: _copy(source, out))
     return sha256, target
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Give `target` the whole content of `source`: a hard link where the file system
+    allows (a name for complete content), else a copy written atomically."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        return  # another process stored it first
+    except OSError:  # another file system, or links not supported
+        write_atomically(target, lambda out: _copy(source, out))
 
 
 def _copy(source: Path, out: IO[bytes]) -> None:

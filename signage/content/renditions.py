@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
-import shutil
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -24,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from signage.content import imaging
 from signage.content.filetypes import BY_MIME
-from signage.content.media_store import original_path, rendition_dir, sha256_of
+from signage.content.media_store import link_or_copy, original_path, rendition_dir, sha256_of
 from signage.content.models import Media, Rendition, SlideRevision
 from signage.db import Database
 from signage.realtime import CONSOLE_NAMESPACE, Notifier, location_room
@@ -192,10 +190,7 @@ def _make_video(job: Job, targets: list[imaging.Target]) -> None:
     ext = BY_MIME[job.mime].ext
     served = job.out_dir / f"original.{ext}"
     if not served.exists():
-        try:
-            os.link(job.original, served)  # the original itself is served, with Range
-        except OSError:
-            shutil.copyfile(job.original, served)
+        link_or_copy(job.original, served)  # the original itself is served, with Range
     stills = [t for t in targets if t.name != "original"]
     if stills:
         imaging.render_still(_video_still(job.original), stills, job.out_dir)

@@ -69,11 +69,13 @@ def connect(auth: Any = None) -> None:
         *(group_room(group) for group in sorted(groups)),
     ):
         join_room(room)
+    # This kiosk is connected here: its catch-up is not sent round the message queue (a
+    # fleet reconnecting to a scaled deployment would put every one through Redis).
     if version is not None:
-        emit("manifest", {"version": version})
+        emit("manifest", {"version": version}, ignore_queue=True)
     now = utcnow()
     for alert in active:
-        emit("alert", alert)
+        emit("alert", alert, ignore_queue=True)
         receipts().record(alert["id"], display_id, now, shown=False)
 
 

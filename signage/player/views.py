@@ -66,7 +66,7 @@ def device() -> Display:
 def register() -> tuple[Response, int]:
     """A kiosk without a token asks for a pairing code to show."""
     try:
-        registrations().check(request.remote_addr or "unknown")
+        devices.limit_registrations(registrations(), request.remote_addr or "unknown")
     except devices.RateLimited as exc:
         response = jsonify(exc.to_body())
         response.headers["Retry-After"] = str(exc.retry_after_s)

@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, insert, inspect
+from sqlalchemy import event, insert, inspect, text
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import AuditEvent, Setting
 from signage.alerts.models import Alert
 from signage.content.models import Media, Playlist, PlaylistItem, Rendition, Slide, SlideRevision
-from signage.db import utcnow
+from signage.db import ON_CHANGE, utcnow
 from signage.scheduling.models import Change, Schedule
 from signage.screens.models import Display, Group, GroupMember, Location
 
@@ -77,11 +77,23 @@ def _collect(session: Session) -> list[tuple[str, int | None, str | None]]:
     return found
 
 
+APPENDED = "signage.changes_appended"  # session.info: this transaction appended changes
+# PostgreSQL: transactions appending changes take turns (the lock is held until each
+# commits), so change ids grow in commit order and the propagator, which reads past the
+# last id it saw, never skips a change committed late. SQLite has one writer anyway.
+CHANGE_LOG_LOCK = 0x5167_6E61_6765  # any fixed 64-bit number ("signage")
+
+
 @event.listens_for(Session, "after_flush")
 def _append_changes(session: Session, _context: Any) -> None:
     changes = _collect(session)
     if changes:
         now = utcnow()
+        if session.get_bind().dialect.name == "postgresql":
+            session.connection().execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK}
+            )
+        session.info[APPENDED] = True
         session.connection().execute(
             insert(Change),
             [
@@ -89,3 +101,18 @@ def _append_changes(session: Session, _context: Any) -> None:
                 for kind, entity_id, target in changes
             ],
         )
+
+
+@event.listens_for(Session, "after_commit")
+def _signal_changes(session: Session) -> None:
+    """Tell whoever the database was opened with (the scaled deployment's propagator,
+    through Redis) that the change log grew."""
+    if session.info.pop(APPENDED, False):
+        on_change = session.info.get(ON_CHANGE)
+        if on_change is not None:
+            on_change()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(APPENDED, None)

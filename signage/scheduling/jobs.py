@@ -7,6 +7,7 @@ these: the server in the embedded default, `signage scheduler` when scaled.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy import select, update
 
 from signage.alerts.models import Alert
 from signage.alerts.services import publish_cleared
+from signage.cluster import Wakeups
 from signage.config import SmtpSettings
 from signage.content import renditions
 from signage.content.media import collect_unused
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 # Every sweep: a missed run is made up once (coalesce) if less than a minute late.
 JOB_DEFAULTS = {"misfire_grace_time": 60, "coalesce": True, "max_instances": 1}
 PROPAGATE_EVERY_S = 1
+# Woken through Redis: the poll that makes up for a wake-up lost while Redis was away.
+PROPAGATE_POLL_S = 10
 REBUILD_SWEEP_EVERY_S = 300
 ALERT_SWEEP_EVERY_S = 5
 OFFLINE_SWEEP_EVERY_S = 30
@@ -191,7 +195,11 @@ class Sweeps:
                 counters.bump(session, counters.JOB_SWEEP_FAILURES, label=name)
 
 
-def schedule_sweeps(scheduler: BaseScheduler, sweeps: Sweeps) -> BaseScheduler:
+def schedule_sweeps(
+    scheduler: BaseScheduler, sweeps: Sweeps, *, propagate: bool = True
+) -> BaseScheduler:
+    """Every sweep at its interval; `propagate=False` when propagation is woken instead
+    (see `propagate_when_woken`)."""
     jobs = [
         (sweeps.propagate, PROPAGATE_EVERY_S),
         (sweeps.rebuild_due, REBUILD_SWEEP_EVERY_S),
@@ -202,7 +210,7 @@ def schedule_sweeps(scheduler: BaseScheduler, sweeps: Sweeps) -> BaseScheduler:
         (sweeps.watch_outages, OUTAGE_SWEEP_EVERY_S),
         (sweeps.send_mail, MAIL_SWEEP_EVERY_S),
     ]
-    for job, seconds in jobs:
+    for job, seconds in jobs[0 if propagate else 1 :]:
         scheduler.add_job(
             job,
             "interval",
@@ -212,3 +220,15 @@ def schedule_sweeps(scheduler: BaseScheduler, sweeps: Sweeps) -> BaseScheduler:
             **JOB_DEFAULTS,
         )
     return scheduler
+
+
+def propagate_when_woken(
+    sweeps: Sweeps, wakeups: Wakeups, stopping: threading.Event | None = None
+) -> None:
+    """Scaled: propagate as soon as some process has committed changes, and every
+    PROPAGATE_POLL_S anyway. A signal that arrives during a run starts the next one."""
+    stopping = stopping or threading.Event()
+    wakeups.subscribe()
+    while not stopping.is_set():
+        sweeps.propagate()
+        wakeups.wait(PROPAGATE_POLL_S)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,6 +19,7 @@ from signage.accounts.security import hash_token, new_token
 from signage.crud import get_or_404, require_write
 from signage.db import Database
 from signage.errors import Conflict, NotFound, SignageError
+from signage.limits import Limiter
 from signage.scheduling.models import Manifest
 from signage.screens.models import Display, Group, GroupMember, Location, Pairing, RevokedToken
 from signage.screens.services import DisplayService, install_token, retire_token
@@ -62,31 +62,11 @@ class Claim:
     expires_at: datetime
 
 
-class AddressLimiter:
-    """At most `limit` events per `window_s` for one address, in this process's memory
-    (addresses are used for rate limiting only and never stored)."""
-
-    def __init__(self, limit: int, window_s: float) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            if len(self._seen) > 10_000:  # forget idle addresses rather than grow forever
-                self._seen = {
-                    a: q for a, q in self._seen.items() if q and q[-1] > now - self.window_s
-                }
-            recent = self._seen.setdefault(address, deque())
-            while recent and recent[0] <= now - self.window_s:
-                recent.popleft()
-            if len(recent) >= self.limit:
-                wait = int(recent[0] + self.window_s - now) + 1
-                raise RateLimited(
-                    f"too many pairing codes from this address; try again in {wait} s", wait
-                )
-            recent.append(now)
+def limit_registrations(limiter: Limiter, address: str) -> None:
+    """A kiosk asks for a pairing code: at most REGISTRATIONS_PER_WINDOW per address."""
+    wait = limiter.hit(address)
+    if wait:
+        raise RateLimited(f"too many pairing codes from this address; try again in {wait} s", wait)
 
 
 def new_code() -> str:

@@ -1,4 +1,5 @@
-"""PostgreSQL for the service tests: a fresh database per test module.
+"""PostgreSQL and Redis for the service tests: a fresh database per test, a Redis key
+prefix per test.
 
 Skipped with the reason when the server is absent, unless SIGNAGE_REQUIRE_SERVICES is
 set (CI sets it), in which case its absence is a failure."""
@@ -8,6 +9,8 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -26,6 +29,13 @@ def require_or_skip(reason: str) -> None:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
+    with fresh_postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty database, dropped afterwards (for fixtures of any scope)."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"signage_test_{uuid.uuid4().hex[:12]}"
     try:
@@ -40,3 +50,41 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+REDIS_URL = os.environ.get("SIGNAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@dataclass(frozen=True)
+class RedisService:
+    """The test's Redis: every key and channel it makes starts with `prefix`."""
+
+    url: str
+    prefix: str
+
+
+@pytest.fixture
+def redis_service() -> Iterator[RedisService]:
+    with redis_namespace() as service:
+        yield service
+
+
+@contextmanager
+def redis_namespace() -> Iterator[RedisService]:
+    """Redis with a key and channel prefix of its own (pub/sub channels are not
+    separated by database number), and its keys removed afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except (redis.RedisError, OSError) as exc:
+        client.close()
+        require_or_skip(f"Redis is not reachable at {REDIS_URL}: {exc}")
+    prefix = f"signage-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield RedisService(REDIS_URL, prefix)
+    finally:
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+        client.close()
