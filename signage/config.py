@@ -47,6 +47,8 @@ def _whole(env: dict[str, str], name: str, default: int, low: int = 1) -> int:
 
 
 MB = 1024 * 1024
+# A play may arrive up to a day late and still find its raw neighbours to roll up with.
+MIN_PLAY_RETENTION_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,9 @@ class Settings:
     password_login: str = "all"  # noqa: S105 - a mode, not a password
     session_lifetime_minutes: int = 12 * 60  # a console session ends this long after sign-in
     idle_timeout_minutes: int = 60  # … or after this long without a request
+    # Raw plays are personal-data adjacent (who stood where when): kept this long, then
+    # only the hourly and daily roll-ups remain (DESIGN.md, "Personal data").
+    play_retention_days: int = 90
     extra: dict[str, object] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -177,6 +182,9 @@ class Settings:
             password_login=password_login,
             session_lifetime_minutes=_whole(env, "SIGNAGE_SESSION_LIFETIME_MINUTES", 12 * 60),
             idle_timeout_minutes=_whole(env, "SIGNAGE_IDLE_TIMEOUT_MINUTES", 60),
+            play_retention_days=_whole(
+                env, "SIGNAGE_PLAY_RETENTION_DAYS", 90, low=MIN_PLAY_RETENTION_DAYS
+            ),
         )
 
 

@@ -12,10 +12,11 @@ from signage.content.models import (
     Theme,
 )
 from signage.db import Base
-from signage.reports.models import PlayEvent
+from signage.reports.models import PlayDay, PlayEvent, PlayHour, PlayMark
 from signage.scheduling.models import Change, JobRun, Manifest, PropagatorState, Schedule
 from signage.screens.models import (
     Display,
+    DisplayOutage,
     Group,
     GroupMember,
     Location,
@@ -31,6 +32,7 @@ __all__ = [
     "Base",
     "Change",
     "Display",
+    "DisplayOutage",
     "Grant",
     "Group",
     "GroupMember",
@@ -39,7 +41,10 @@ __all__ = [
     "Manifest",
     "Media",
     "Pairing",
+    "PlayDay",
     "PlayEvent",
+    "PlayHour",
+    "PlayMark",
     "Playlist",
     "PlaylistItem",
     "PropagatorState",

@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import select, update
@@ -20,9 +21,11 @@ from signage.content import renditions
 from signage.content.media import collect_unused
 from signage.db import Database, utcnow
 from signage.realtime import Notifier, displays_updated
+from signage.reports.rollups import roll_up
 from signage.scheduling.models import JobRun, Manifest
 from signage.scheduling.propagator import Propagator
 from signage.screens.models import Display
+from signage.screens.outages import open_outages
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ ALERT_SWEEP_EVERY_S = 5
 OFFLINE_SWEEP_EVERY_S = 30
 OFFLINE_AFTER = timedelta(seconds=90)  # three missed heartbeats
 RENDITION_SWEEP_EVERY_S = 2
+ROLLUP_SWEEP_EVERY_S = 60  # reports are at most a minute (and a flush) behind
 MEDIA_COLLECT_EVERY_S = 3600
 
 
@@ -45,6 +49,7 @@ class Sweeps:
     renditions: renditions.RenditionWorker | None = None
     media_grace: timedelta = timedelta(hours=168)
     notifier: Notifier | None = None  # tells console pages which displays went offline
+    play_retention: timedelta = timedelta(days=90)  # raw plays; the roll-ups stay
 
     @property
     def database(self) -> Database:
@@ -98,22 +103,35 @@ class Sweeps:
         def run() -> str:
             cutoff = self.clock() - OFFLINE_AFTER
             with self.database.transaction() as session:
-                gone = list(
-                    session.scalars(
-                        select(Display.id).where(
-                            Display.online.is_(True), Display.last_seen_at < cutoff
-                        )
+                rows = session.execute(
+                    select(Display.id, Display.last_seen_at).where(
+                        Display.online.is_(True), Display.last_seen_at < cutoff
                     )
                 )
+                last_seen = {row.id: row.last_seen_at for row in rows if row.last_seen_at}
+                gone = list(last_seen)
                 if gone:
                     session.execute(
                         update(Display).where(Display.id.in_(gone)).values(online=False)
                     )
+                    open_outages(session, last_seen)
             if self.notifier is not None:
                 displays_updated(self.notifier, gone)
             return f"{len(gone)} offline"
 
         self._record("mark_offline", run)
+
+    def roll_up_plays(self) -> None:
+        """Hourly and daily figures from the plays that came in, and raw plays past their
+        kept period purged."""
+
+        def run() -> str:
+            zone = ZoneInfo(self.propagator.default_timezone)
+            with self.database.transaction() as session:
+                done = roll_up(session, zone, self.clock(), self.play_retention)
+            return done.summary()
+
+        self._record("roll_up_plays", run)
 
     def make_renditions(self) -> None:
         """Plan what new screen sizes need, then make pending renditions in the pool."""
@@ -161,6 +179,7 @@ def schedule_sweeps(scheduler: BaseScheduler, sweeps: Sweeps) -> BaseScheduler:
         (sweeps.rebuild_due, REBUILD_SWEEP_EVERY_S),
         (sweeps.expire_alerts, ALERT_SWEEP_EVERY_S),
         (sweeps.mark_offline, OFFLINE_SWEEP_EVERY_S),
+        (sweeps.roll_up_plays, ROLLUP_SWEEP_EVERY_S),
         (sweeps.make_renditions, RENDITION_SWEEP_EVERY_S),
         (sweeps.collect_media, MEDIA_COLLECT_EVERY_S),
     ]
