@@ -7,6 +7,7 @@ from signage.console import (  # noqa: F401 - importing registers the pages
     library,
     moderation,
     planning,
+    reports,
     slides,
     sso,
     views,

@@ -59,6 +59,10 @@ def add_plays(database: Database, display_id: int, plays: list[tuple[Any, ...]])
 
 @pytest.fixture
 def played(database: Database, world: World) -> Played:
+    return seed_plays(database, world)
+
+
+def seed_plays(database: Database, world: World) -> Played:
     """Two days of plays: the library's display plays 'Åbent' (theme Trivsel) and
     'Lukket', with a critical alert between; the nursing home's plays 'Plejen'."""
     with database.transaction() as session:
