@@ -108,6 +108,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("display_id", "hour", name=op.f("pk_play_marks")),
     )
     with op.batch_alter_table("play_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_play_events_started_at"))
         batch_op.add_column(sa.Column("alert_id", sa.Integer(), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f("fk_play_events_alert_id_alerts"),
@@ -122,6 +123,7 @@ def downgrade() -> None:
     with op.batch_alter_table("play_events", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_play_events_alert_id_alerts"), type_="foreignkey")
         batch_op.drop_column("alert_id")
+        batch_op.create_index(batch_op.f("ix_play_events_started_at"), ["started_at"], unique=False)
 
     op.drop_table("play_marks")
     with op.batch_alter_table("play_hours", schema=None) as batch_op:

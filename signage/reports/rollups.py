@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from signage.reports.ingest import chunks
 from signage.reports.models import ALERT, SLIDE, PlayDay, PlayEvent, PlayHour, PlayMark
+from signage.screens.models import Display
 
 MARKS_PER_SWEEP = 20_000  # a backlog is worked off over several sweeps
 
@@ -132,6 +133,15 @@ def _unmark(session: Session, marks: Any) -> None:
 
 
 def purge(session: Session, before: datetime) -> int:
-    """Delete raw plays that started before `before`; the roll-ups stay."""
-    result = session.execute(delete(PlayEvent).where(PlayEvent.started_at < before))
-    return int(getattr(result, "rowcount", 0) or 0)
+    """Delete raw plays that started before `before`, display by display (the index
+    plays are read by); the roll-ups stay."""
+    displays = sorted(session.scalars(select(Display.id)))
+    purged = 0
+    for part in chunks(displays):
+        result = session.execute(
+            delete(PlayEvent)
+            .where(PlayEvent.display_id.in_(part), PlayEvent.started_at < before)
+            .execution_options(synchronize_session=False)
+        )
+        purged += int(getattr(result, "rowcount", 0) or 0)
+    return purged
