@@ -1,17 +1,37 @@
-# Multi-stage: build a wheel (with compiled translations), then a slim runtime as a
-# non-root user, served by gunicorn's gevent worker (WebSocket through simple-websocket).
+# Multi-stage. `docker build .` gives the server image (the last stage); deploy/compose.yaml
+# also builds the `proxy` stage: nginx with the static files and deploy/nginx.
+
+# The browser libraries the kiosk and the console load, as package-lock.json pins them.
+FROM node:22-slim AS browser-libraries
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --loglevel=error
+
+# A wheel with the compiled translations.
 FROM python:3.11-slim AS build
 WORKDIR /src
 RUN pip install --no-cache-dir build==1.2.2 babel==2.16.0
 COPY . .
 RUN pybabel compile -d signage/translations && python -m build --wheel --outdir /dist
 
-FROM python:3.11-slim
+FROM nginx:1.27-alpine AS proxy
+RUN rm /etc/nginx/conf.d/default.conf
+COPY deploy/nginx/upstream-compose.conf /etc/nginx/conf.d/00-upstream.conf
+COPY deploy/nginx/infotavle.conf /etc/nginx/conf.d/infotavle.conf
+COPY static /srv/infotavle/static
+
+# The server: a slim runtime as a non-root user.
+FROM python:3.11-slim AS server
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     SIGNAGE_INSTANCE_DIR=/var/lib/signage SIGNAGE_BIND=0.0.0.0:8000
-RUN useradd --system --create-home --home-dir /var/lib/signage signage
+RUN useradd --system --create-home --home-dir /var/lib/signage signage \
+    && install -d -o signage -g signage /srv/infotavle/media
 COPY --from=build /dist/*.whl /tmp/
 RUN pip install --no-cache-dir "$(ls /tmp/*.whl)[postgres,redis,server]" && rm /tmp/*.whl
+# Beside the package, where signage.resources looks for them.
+ARG SITE=/usr/local/lib/python3.11/site-packages/signage
+COPY --from=browser-libraries /src/node_modules ${SITE}/node_modules
+COPY package-lock.json ${SITE}/package-lock.json
 USER signage
 WORKDIR /var/lib/signage
 EXPOSE 8000

@@ -1,7 +1,7 @@
 """Alert fan-out benchmark (issue 7): one alert to N connected kiosks, ours against a
 minimal `websockets` broadcast server with the same clients, in the same run.
 
-    python -m bench.fanout [--kiosks 10000] [--no-reconnect]
+    python -m bench.fanout [--kiosks 10000] [--rounds 3] [--restarts 3]
 
 Ours: `signage serve` (one process, gevent, SQLite, jobs off) on a fresh instance with N
 provisioned displays. N kiosks connect as raw Engine.IO 4 / Socket.IO 5 WebSocket
@@ -10,8 +10,9 @@ sent through the API, and each kiosk's delivery time runs from just before the A
 to the moment its `alert` event is read. The baseline: a `websockets` server that sends
 one message to every connection, with the same client code minus the Socket.IO framing.
 Memory is the server's resident set (VmRSS from /proc) before and after connecting.
-The reconnect run restarts our server with the alert still active and measures until
-every kiosk, reconnecting with the player's jittered backoff, has the alert again.
+The reconnect runs restart our server with the alerts still active and measure until
+every kiosk, reconnecting with the player's jittered backoff, has them again; the figure
+is the median of the restarts.
 
 Targets (issue 7): 100 % delivered, p99 ≤ 1 s, p99 ≤ 1.5 × the baseline's, ≤ 64 KB per
 kiosk above idle, every kiosk has its alerts again within 30 s of a restart. Exits
@@ -63,6 +64,8 @@ class Fleet:
     reconnect: bool = False
     connected: set[int] = field(default_factory=set)
     received: dict[int, float] = field(default_factory=dict)  # kiosk → perf_counter()
+    expect: int = 1  # alerts a kiosk must read before it counts as received
+    counts: dict[int, int] = field(default_factory=dict)  # kiosk → alerts read
     failures: int = 0
     everyone: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -79,7 +82,9 @@ class Fleet:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
 
-    def forget_alerts(self) -> None:
+    def forget_alerts(self, expect: int = 1) -> None:
+        self.expect = expect
+        self.counts.clear()
         self.received.clear()
         self.everyone.clear()
 
@@ -143,7 +148,9 @@ class Fleet:
             self._pong(connection, packet)
             if not packet.startswith('42/player,["alert"'):
                 return
-        self.received.setdefault(index, time.perf_counter())
+        self.counts[index] = self.counts.get(index, 0) + 1
+        if self.counts[index] >= self.expect:
+            self.received.setdefault(index, time.perf_counter())
         if len(self.received) == len(self.tokens):
             self.everyone.set()
 
@@ -245,6 +252,12 @@ def rss_kb(pid: int) -> int:
     raise RuntimeError("no VmRSS")
 
 
+def cpu_s(pid: int) -> float:
+    """User and system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def send_alert(port: int, api_token: str) -> int:
     body = json.dumps(
         {"title": "Evakuering", "body": "Forlad bygningen", "severity": "critical",
@@ -291,6 +304,7 @@ class Result:
     idle_kb: int
     connected_kb: int
     connect_s: float
+    connect_cpu_s: float  # the server's CPU time while the fleet connected
 
     @property
     def p50(self) -> float:
@@ -316,18 +330,23 @@ class Result:
     def per_kiosk_kb(self) -> float:
         return (self.connected_kb - self.idle_kb) / self.kiosks
 
+    @property
+    def cpu_ms_per_connect(self) -> float:
+        return self.connect_cpu_s * 1000 / self.kiosks
+
 
 async def fan_out(
     fleet: Fleet, pid: int, send: Callable[[int], Awaitable[Any]], rounds: int
 ) -> Result:
     """Connect the fleet, then send `rounds` alerts one at a time; each round's delivery
     times run from just before the send to each kiosk's reading of it."""
-    idle = rss_kb(pid)
+    idle, cpu_before = rss_kb(pid), cpu_s(pid)
     started = time.perf_counter()
     fleet.start()
     if not await fleet.until(lambda: len(fleet.connected) == len(fleet.tokens), 300):
         raise SystemExit(f"only {len(fleet.connected)} of {len(fleet.tokens)} kiosks connected")
     connect_s = time.perf_counter() - started
+    connect_cpu = cpu_s(pid) - cpu_before
     await asyncio.sleep(2)  # settle: the server's connect work is done, memory is steady
     connected = rss_kb(pid)
     times, delivered = [], len(fleet.tokens)
@@ -340,19 +359,19 @@ async def fan_out(
         times.append([at - sent_at for at in fleet.received.values()])
         delivered = min(delivered, len(fleet.received))
         await asyncio.sleep(1)  # the receipts of this round are written before the next
-    return Result(delivered, len(fleet.tokens), times, idle, connected, connect_s)
+    return Result(delivered, len(fleet.tokens), times, idle, connected, connect_s, connect_cpu)
 
 
 async def ours(
-    kiosks: int, rounds: int, reconnect: bool, workdir: Path
-) -> tuple[Result, float | None]:
+    kiosks: int, rounds: int, restarts: int, workdir: Path
+) -> tuple[Result, list[float]]:
     instance = workdir / "instance"
     tokens, api_token = provision(instance, kiosks)
     port = free_port()
     log = workdir / "serve.log"
     server = start_server(instance, port, log)
     url = f"ws://127.0.0.1:{port}/socket.io/?EIO=4&transport=websocket"
-    fleet = Fleet(url, tokens, socketio=True, reconnect=reconnect)
+    fleet = Fleet(url, tokens, socketio=True, reconnect=restarts > 0)
     try:
         result = await fan_out(
             fleet,
@@ -360,29 +379,44 @@ async def ours(
             lambda _number: asyncio.to_thread(send_alert, port, api_token),
             rounds,
         )
-        back_s = None
-        if reconnect:
-            stop(server)
-            await fleet.until(lambda: not fleet.connected, 60)
-            fleet.forget_alerts()
-            restarted = time.perf_counter()
-            # Started in a thread: the kiosks keep knocking while the server comes up.
-            server = await asyncio.to_thread(start_server, instance, port, log)
-            try:
-                await asyncio.wait_for(fleet.everyone.wait(), 120)
-                back_s = time.perf_counter() - restarted
-            except TimeoutError:
-                back_s = float("inf")
-                print(
-                    f"after a restart: {len(fleet.connected)} connected, "
-                    f"{len(fleet.received)} with the alert, {fleet.failures} failures; "
-                    f"server log: {log.read_text()[-2000:]}",
-                    file=sys.stderr,
-                )
-        return result, back_s
+        backs = []
+        for _ in range(restarts):
+            server, back_s = await restart(server, fleet, instance, port, log, rounds)
+            backs.append(back_s)
+        return result, backs
     finally:
         await fleet.stop()
         stop(server)
+
+
+async def restart(
+    server: subprocess.Popen[bytes],
+    fleet: Fleet,
+    instance: Path,
+    port: int,
+    log: Path,
+    alerts: int,
+) -> tuple[subprocess.Popen[bytes], float]:
+    """Stop the server while every kiosk holds the active alerts, start it again, and
+    time until every kiosk has read all of them again."""
+    stop(server)
+    await fleet.until(lambda: not fleet.connected, 60)
+    fleet.forget_alerts(expect=alerts)
+    restarted = time.perf_counter()
+    # Started in a thread: the kiosks keep knocking while the server comes up.
+    server = await asyncio.to_thread(start_server, instance, port, log)
+    try:
+        await asyncio.wait_for(fleet.everyone.wait(), 120)
+    except TimeoutError:
+        print(
+            f"after a restart: {len(fleet.connected)} connected, "
+            f"{len(fleet.received)} with the alert, {fleet.failures} failures; "
+            f"server log: {log.read_text()[-2000:]}",
+            file=sys.stderr,
+        )
+        return server, float("inf")
+    await fleet.until(lambda: len(fleet.connected) == len(fleet.tokens), 60)
+    return server, time.perf_counter() - restarted
 
 
 async def baseline(kiosks: int, rounds: int) -> Result:
@@ -416,7 +450,8 @@ def report(name: str, result: Result) -> None:
         f"p50 {result.p50 * 1000:7.1f} ms  p99 {result.p99 * 1000:7.1f} ms  "
         f"max {result.slowest * 1000:7.1f} ms  "
         f"RSS idle {result.idle_kb / 1024:6.1f} MB → {result.connected_kb / 1024:6.1f} MB "
-        f"({result.per_kiosk_kb:5.1f} KB/kiosk)  connect all {result.connect_s:5.1f} s"
+        f"({result.per_kiosk_kb:5.1f} KB/kiosk)  connect all {result.connect_s:5.1f} s "
+        f"({result.cpu_ms_per_connect:.2f} ms server CPU each)"
     )
 
 
@@ -424,12 +459,12 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kiosks", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3, help="alerts sent, one at a time")
-    parser.add_argument("--no-reconnect", action="store_true")
+    parser.add_argument("--restarts", type=int, default=3, help="reconnect runs (0: none)")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="fanout-"))
     try:
         base = await baseline(args.kiosks, args.rounds)
-        mine, back_s = await ours(args.kiosks, args.rounds, not args.no_reconnect, workdir)
+        mine, backs = await ours(args.kiosks, args.rounds, args.restarts, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report("websockets", base)
@@ -444,9 +479,18 @@ async def main() -> int:
         ("memory", mine.per_kiosk_kb <= MEMORY_TARGET_KB, f"{mine.per_kiosk_kb:.1f} KB/kiosk",
          f"≤ {MEMORY_TARGET_KB} KB"),
     ]  # fmt: skip
-    if back_s is not None:
+    if backs:
+        back_s = statistics.median(backs)
+        each = ", ".join(f"{s:.1f}" for s in backs)
         met = back_s <= RECONNECT_TARGET_S
-        checks.append(("reconnect", met, f"{back_s:.1f} s", f"≤ {RECONNECT_TARGET_S:.0f} s"))
+        checks.append(
+            (
+                "reconnect",
+                met,
+                f"{back_s:.1f} s (median of {each})",
+                f"≤ {RECONNECT_TARGET_S:.0f} s",
+            )
+        )
     missed = 0
     for name, met, figure, target in checks:
         missed += not met

@@ -12,6 +12,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from signage.config import Settings
 from signage.db import Database
@@ -83,6 +84,15 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
+    if settings.proxies:
+        # Outside the Socket.IO middleware, so kiosks' sockets see the client too.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=settings.proxies,
+            x_proto=settings.proxies,
+            x_host=settings.proxies,
+            x_port=settings.proxies,
+        )
     return app
 
 
@@ -151,6 +161,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from signage import policy
+    from signage.monitoring import metrics
     from signage.web import close_session, expire_session
 
     app.url_value_preprocessor(_ids_in_range)
@@ -159,6 +170,7 @@ def _register_hooks(app: Flask) -> None:
     app.teardown_appcontext(close_session)
     app.after_request(_secure_headers)
     app.after_request(_log_request)
+    metrics.init_app(app)  # last: its timer starts before every other hook
     app.register_error_handler(SignageError, _signage_error)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -184,7 +196,7 @@ def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
 
 def _wants_json() -> bool:
     return (
-        request.path.startswith(("/api/", "/player/api/"))
+        request.path.startswith(("/api/", "/player/api/", "/metrics"))
         or request.accept_mimetypes.best == "application/json"
     )
 
@@ -283,8 +295,17 @@ def _log_request(response: Response) -> Response:
     from flask import g
 
     principal = g.get("principal")
-    who = f"user={principal.user_id}" if principal is not None and principal.user_id else "-"
-    current_app.logger.info("%s %s %s %s", request.method, request.path, response.status_code, who)
+    user_id = principal.user_id if principal is not None else None
+    who = f"user={user_id}" if user_id else "-"
+    fields = {
+        "method": request.method,
+        "path": request.path,
+        "status": response.status_code,
+        "user_id": user_id,
+    }
+    current_app.logger.info(
+        "%s %s %s %s", request.method, request.path, response.status_code, who, extra=fields
+    )
     return response
 
 

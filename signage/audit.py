@@ -1,13 +1,15 @@
-"""The audit log: who changed what, when. Written in the caller's transaction."""
+"""The audit log: who changed what, when. Written in the caller's transaction; read by
+admins, each within their grants."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import AuditEvent
-from signage.accounts.permissions import Principal
+from signage.accounts.permissions import Principal, Role
 
 
 def record(
@@ -30,3 +32,13 @@ def record(
             details=details or {},
         )
     )
+
+
+def readable_query(principal: Principal) -> Select[AuditEvent]:
+    """The entries an admin may read: all of them with admin over the whole municipality,
+    else those at locations under their admin grants (entries about no location, such
+    as users and the brand, belong to the whole municipality)."""
+    query = select(AuditEvent)
+    if not principal.covers_whole_tree(Role.ADMIN):
+        query = query.where(AuditEvent.location_id.in_(principal.writable(Role.ADMIN)))
+    return query

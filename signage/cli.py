@@ -37,6 +37,12 @@ def _settings() -> Any:
         raise click.ClickException(str(exc)) from exc
 
 
+def configure_logging(log_format: str) -> None:
+    from signage.monitoring.logs import configure
+
+    configure(log_format)
+
+
 def _database(settings: Any) -> Any:
     from signage.db import Database
 
@@ -142,7 +148,8 @@ def token() -> None:
 @token.command("add", help="Print a new API token for a user on stdout.")
 @click.argument("email")
 @click.option(
-    "--scope", help="a narrow scope: cap:ingest or feed:push (default: the user's grants)"
+    "--scope",
+    help="a narrow scope: cap:ingest, feed:push or metrics:read (default: the user's grants)",
 )
 @click.option("--name", default="", help="what the token is for")
 def token_add(email: str, scope: str | None, name: str) -> None:
@@ -201,6 +208,9 @@ def export_command(folder: Path) -> None:
         )
 
 
+LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
+
+
 @cli.command(help="Serve the web console, the API, the player and Socket.IO.")
 @click.option("--bind", help="HOST:PORT (default: SIGNAGE_BIND or 127.0.0.1:8000)")
 def serve(bind: str | None) -> None:
@@ -217,16 +227,19 @@ def _serve(bind: str | None, banner: str = "") -> None:
         host, port = parse_bind(bind or settings.bind)
     except ConfigError as exc:
         raise click.BadParameter(str(exc), param_hint="--bind") from exc
-    app = create_app(settings)
     # gevent's own access log prints client addresses; the app logs requests without them.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(settings.log_format)
+    app = create_app(settings)
     if settings.run_jobs:
         _start_jobs_in_server(app, settings)
     socketio.start_background_task(_flush_buffers, app)
     click.echo(f"serving on http://{host}:{port}/ (Ctrl+C stops)")
     if banner:
         click.echo(banner)
-    socketio.run(app, host=host, port=port, log_output=False)
+    # A fleet reconnecting after a restart knocks all at once: gevent's default queue of
+    # 128 unaccepted connections drops the rest, and each dropped kiosk waits out TCP's
+    # SYN retransmission (1 s, 3 s, 7 s…) on top of its own backoff.
+    socketio.run(app, host=host, port=port, log_output=False, backlog=LISTEN_BACKLOG)
 
 
 def _flush_buffers(app: Any) -> None:
@@ -269,7 +282,9 @@ def _sweeps(settings: Any, notifier: Any) -> Any:
         RenditionWorker(database, settings.media_dir, notifier, settings.media.workers),
         timedelta(hours=settings.media.grace_hours),
         notifier,
-        timedelta(days=settings.play_retention_days),
+        outage_after=timedelta(minutes=settings.offline_notify_minutes),
+        smtp=settings.smtp,
+        play_retention=timedelta(days=settings.play_retention_days),
     )
 
 
@@ -329,7 +344,8 @@ def scheduler(events: str) -> None:
     from signage.scheduling.jobs import schedule_sweeps
 
     settings = _settings()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    configure_logging(settings.log_format)
+    log = logging.getLogger(__name__)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # not a line a second
     if events == "stdout":
         notifier: Any = PipeNotifier(sys.stdout)
@@ -337,11 +353,9 @@ def scheduler(events: str) -> None:
     elif settings.redis_url:
         notifier = ExternalNotifier(settings.redis_url)
     else:
-        click.echo(
-            "SIGNAGE_REDIS_URL is not set: manifests are stored, but no server is told", err=True
-        )
+        log.warning("SIGNAGE_REDIS_URL is not set: manifests are stored, but no server is told")
         notifier = RecordingNotifier()
-    click.echo("running the jobs (Ctrl+C stops)", err=True)
+    log.info("running the jobs (Ctrl+C stops)")
     sweeps = _sweeps(settings, notifier)
     try:
         with contextlib.suppress(KeyboardInterrupt, SystemExit):

@@ -75,6 +75,44 @@ class MediaLimits:
 
 
 PASSWORD_LOGIN_MODES = ("all", "admins", "off")
+SMTP_SECURITY = {"starttls": 587, "ssl": 465, "none": 25}  # each mode's usual port
+LOG_FORMATS = ("text", "json")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where offline notifications are mailed from (SIGNAGE_SMTP_*). Without a host, staff
+    get console notifications only."""
+
+    host: str
+    sender: str
+    port: int = 587
+    user: str | None = None
+    password: str | None = None
+    security: str = "starttls"  # starttls | ssl | none
+    timeout_s: int = 10
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> SmtpSettings | None:
+        host = env.get("SIGNAGE_SMTP_HOST") or ""
+        if not host:
+            return None
+        sender = env.get("SIGNAGE_SMTP_FROM") or ""
+        if "@" not in sender:
+            raise ConfigError("SIGNAGE_SMTP_FROM: an address such as infotavle@kommune.dk")
+        security = (env.get("SIGNAGE_SMTP_SECURITY") or "starttls").strip().lower()
+        if security not in SMTP_SECURITY:
+            raise ConfigError(
+                f"SIGNAGE_SMTP_SECURITY: one of {', '.join(SMTP_SECURITY)}, got {security!r}"
+            )
+        return cls(
+            host=host,
+            sender=sender,
+            port=_whole(env, "SIGNAGE_SMTP_PORT", SMTP_SECURITY[security]),
+            user=env.get("SIGNAGE_SMTP_USER") or None,
+            password=env.get("SIGNAGE_SMTP_PASSWORD") or None,
+            security=security,
+        )
 
 
 @dataclass(frozen=True)
@@ -131,6 +169,14 @@ class Settings:
     password_login: str = "all"  # noqa: S105 - a mode, not a password
     session_lifetime_minutes: int = 12 * 60  # a console session ends this long after sign-in
     idle_timeout_minutes: int = 60  # … or after this long without a request
+    # Reverse proxies in front of the server (nginx: 1) whose X-Forwarded-For, -Proto,
+    # -Host and -Port are believed; 0 (the default) ignores those headers, which a
+    # client could otherwise forge.
+    proxies: int = 0
+    smtp: SmtpSettings | None = None
+    # A display silent this long inside its power windows is reported to its managers.
+    offline_notify_minutes: int = 5
+    log_format: str = "text"  # text | json (one JSON object a line)
     # Raw plays are personal-data adjacent (who stood where when): kept this long, then
     # only the hourly and daily roll-ups remain (DESIGN.md, "Personal data").
     play_retention_days: int = 90
@@ -166,6 +212,11 @@ class Settings:
                 f"SIGNAGE_PASSWORD_LOGIN: one of {', '.join(PASSWORD_LOGIN_MODES)}, "
                 f"got {password_login!r}"
             )
+        log_format = (env.get("SIGNAGE_LOG_FORMAT") or "text").strip().lower()
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(
+                f"SIGNAGE_LOG_FORMAT: one of {', '.join(LOG_FORMATS)}, got {log_format!r}"
+            )
         return cls(
             instance_dir=instance_dir,
             database_url=database_url,
@@ -182,6 +233,10 @@ class Settings:
             password_login=password_login,
             session_lifetime_minutes=_whole(env, "SIGNAGE_SESSION_LIFETIME_MINUTES", 12 * 60),
             idle_timeout_minutes=_whole(env, "SIGNAGE_IDLE_TIMEOUT_MINUTES", 60),
+            proxies=_whole(env, "SIGNAGE_PROXIES", 0, low=0),
+            smtp=SmtpSettings.from_env(env),
+            offline_notify_minutes=_whole(env, "SIGNAGE_OFFLINE_NOTIFY_MINUTES", 5),
+            log_format=log_format,
             play_retention_days=_whole(
                 env, "SIGNAGE_PLAY_RETENTION_DAYS", 90, low=MIN_PLAY_RETENTION_DAYS
             ),

@@ -1,11 +1,13 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes, and the Prometheus metrics."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select, text
 
 from signage.api.serializers import iso
+from signage.monitoring.metrics import exposition
 from signage.scheduling.models import JobRun
 from signage.web import db_session
 
@@ -26,3 +28,8 @@ def readyz() -> tuple[Response, int]:
     except Exception:  # whatever the database raises, the answer is "not ready"
         return jsonify({"status": "unavailable", "database": "unreachable"}), 503
     return jsonify({"status": "ok", "database": "ok", "last_sweep": iso(last_sweep)}), 200
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    return Response(exposition(db_session()), headers={"Content-Type": CONTENT_TYPE_LATEST})

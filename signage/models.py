@@ -12,11 +12,11 @@ from signage.content.models import (
     Theme,
 )
 from signage.db import Base
+from signage.monitoring.models import Counter, DisplayOutage, Notification, OutgoingMail
 from signage.reports.models import PlayDay, PlayEvent, PlayHour, PlayMark
 from signage.scheduling.models import Change, JobRun, Manifest, PropagatorState, Schedule
 from signage.screens.models import (
     Display,
-    DisplayOutage,
     Group,
     GroupMember,
     Location,
@@ -31,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Change",
+    "Counter",
     "Display",
     "DisplayOutage",
     "Grant",
@@ -40,6 +41,8 @@ __all__ = [
     "Location",
     "Manifest",
     "Media",
+    "Notification",
+    "OutgoingMail",
     "Pairing",
     "PlayDay",
     "PlayEvent",

@@ -65,6 +65,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("static", "GET"): PUBLIC,
     ("health.healthz", "GET"): PUBLIC,
     ("health.readyz", "GET"): PUBLIC,
+    # Prometheus scrapes with a token of scope metrics:read; admins may look too.
+    ("health.metrics", "GET"): role(Role.ADMIN, scope=Scope.METRICS_READ),
     ("api_docs.openapi", "GET"): PUBLIC,
     ("api.me", "GET"): LOGIN,
     ("api.brand_get", "GET"): VIEWER,

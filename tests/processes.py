@@ -21,10 +21,10 @@ READY_TIMEOUT_S = 30
 PASSWORD = "correct horse battery staple"
 
 
-def environment(instance: Path) -> dict[str, str]:
+def environment(instance: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNAGE_")}
     env["SIGNAGE_INSTANCE_DIR"] = str(instance)
-    return env
+    return {**env, **(extra or {})}
 
 
 def signage(instance: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -53,8 +53,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(instance: Path, log_dir: Path, *args: str) -> Iterator[tuple[str, Path]]:
-    """Start a serving command, wait until /healthz answers, stop it afterwards.
+def running(
+    instance: Path, log_dir: Path, *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, Path]]:
+    """Start a serving command (with `env` added to its settings), wait until /healthz
+    answers, stop it afterwards.
 
     Output goes to files, never to a pipe nobody reads while the server runs."""
     port = free_port()
@@ -63,7 +66,7 @@ def running(instance: Path, log_dir: Path, *args: str) -> Iterator[tuple[str, Pa
     with stdout.open("w") as out, stderr.open("w") as err:
         process = subprocess.Popen(
             [SIGNAGE, *args, "--bind", f"127.0.0.1:{port}"],
-            env=environment(instance),
+            env=environment(instance, env),
             stdout=out,
             stderr=err,
         )

@@ -40,7 +40,8 @@ class Scope:
 
     CAP_INGEST = "cap:ingest"
     FEED_PUSH = "feed:push"
-    ALL = (CAP_INGEST, FEED_PUSH)
+    METRICS_READ = "metrics:read"  # a Prometheus scraper: /metrics and nothing else
+    ALL = (CAP_INGEST, FEED_PUSH, METRICS_READ)
 
 
 class LocationTree:

@@ -21,6 +21,7 @@ from signage.alerts.models import Alert
 from signage.alerts.services import active
 from signage.crud import load_tree
 from signage.errors import ValidationFailed
+from signage.monitoring import counters
 from signage.screens.models import Display, Group, Location
 
 # A CAP alert without <expires> still ends: nobody is left to clear a feed's alert.
@@ -72,6 +73,7 @@ def ingest(
     alert = _alert(session, message, name, areas, language, now)
     session.add(alert)
     session.flush()
+    counters.bump(session, counters.ALERTS_SENT, label=alert.severity)
     audit.record(
         session, principal, "alert.cap", "alert", alert.id, alert.location_id, {"cap": name}
     )

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from signage.alerts.models import Alert, AlertDelivery
 from signage.crud import load_tree
 from signage.db import Database
+from signage.monitoring import counters
 from signage.realtime import CONSOLE_NAMESPACE, Notifier, location_room
 from signage.screens.models import Display, Group, GroupMember
 
@@ -163,9 +164,24 @@ class ReceiptBuffer:
             if alert_id in known
         ]
         if rows:
+            alert_ids = {int(row["alert_id"]) for row in rows}
+            before = _acknowledged(session, alert_ids)
             # A core statement: a receipt changes nothing a screen shows (no change-log row).
             session.connection().execute(_upsert(session), rows)
+            counters.bump(
+                session,
+                counters.ALERT_ACKNOWLEDGEMENTS,
+                _acknowledged(session, alert_ids) - before,
+            )
         return sorted({int(row["alert_id"]) for row in rows})
+
+
+def _acknowledged(session: Session, alert_ids: set[int]) -> int:
+    """How many displays have acknowledged these alerts (a receipt is acknowledged once)."""
+    query = select(func.count(AlertDelivery.acknowledged_at)).where(
+        AlertDelivery.alert_id.in_(alert_ids)
+    )
+    return int(session.scalar(query) or 0)
 
 
 def _upsert(session: Session) -> Any:

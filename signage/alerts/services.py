@@ -18,6 +18,7 @@ from signage.alerts.models import Alert
 from signage.crud import ensure_exist, get_or_404, load_tree
 from signage.db import utcnow
 from signage.errors import Conflict, Forbidden
+from signage.monitoring import counters
 from signage.realtime import (
     PLAYER_NAMESPACE,
     Notifier,
@@ -116,6 +117,7 @@ def send(session: Session, principal: Principal, data: dict[str, Any]) -> Alert:
     session.add(alert)
     session.flush()
     audit.record(session, principal, "alert.send", "alert", alert.id, owner, {"targets": targets})
+    counters.bump(session, counters.ALERTS_SENT, label=alert.severity)
     return alert
 
 

@@ -6,10 +6,9 @@ import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from sqlalchemy import select
 
+from signage import audit as audit_log
 from signage.accounts.models import AuditEvent
-from signage.accounts.permissions import Role
 from signage.accounts.schemas import BrandPatch
 from signage.accounts.services import get_brand, update_brand
 from signage.api import serializers
@@ -229,10 +228,7 @@ def brand_update() -> Response:
 
 @bp.get("/audit")
 def audit() -> Response:
-    query = select(AuditEvent)
-    who = principal()
-    if not who.covers_whole_tree(Role.ADMIN):
-        query = query.where(AuditEvent.location_id.in_(who.writable(Role.ADMIN)))
+    query = audit_log.readable_query(principal())
     return paged(db_session(), query, AuditEvent.id, serializers.audit_event)
 
 

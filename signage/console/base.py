@@ -148,6 +148,7 @@ MENU = (
     ("console.schedules", _l("Schedules")),
     ("console.alerts_index", _l("Alerts")),
     ("console.reports", _l("Reports")),
+    ("console.notifications", _l("Notifications")),
     ("console.admin", _l("Administration")),
 )
 
@@ -176,4 +177,17 @@ def _menu() -> dict[str, Any]:
     return {
         "menu": items,
         "may_open": lambda endpoint, method="GET": may_open(principal, endpoint, method),
+        "unread_notifications": _unread(principal, items),
     }
+
+
+def _unread(principal: Principal | None, items: list[tuple[str, Any]]) -> int:
+    """The count beside Notifications in the menu (asked only when the menu shows it)."""
+    from signage.monitoring.notices import unread_count
+    from signage.web import db_session
+
+    if principal is None or principal.user_id is None:
+        return 0
+    if not any(endpoint == "console.notifications" for endpoint, _label in items):
+        return 0
+    return unread_count(db_session(), principal.user_id)

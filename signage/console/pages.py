@@ -6,6 +6,7 @@ from signage.console import (  # noqa: F401 - importing registers the pages
     dashboard,
     library,
     moderation,
+    notifications,
     planning,
     reports,
     slides,

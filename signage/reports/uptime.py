@@ -1,9 +1,10 @@
 """Display uptime over a period: how long each display in the caller's locations was
-offline (from the outages the offline sweep records) against how long it was watched.
+out against how long it was watched, from the outages `signage.monitoring.outages`
+records (silent past the threshold while its power windows say it should be on; from
+its last heartbeat before until it is heard from again).
 
 A display is watched from the start of the period, or from when it was created, until
 the end of the period or now; one that has never sent a heartbeat has no uptime.
-Uptime counts every hour, inside power windows or not.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.permissions import Principal
+from signage.monitoring.models import DisplayOutage
 from signage.reports.services import Period, scope_filter
-from signage.screens.models import Display, DisplayOutage, Location
+from signage.screens.models import Display, Location
 
 
 @dataclass
@@ -80,14 +82,14 @@ def _add_outages(
             select(DisplayOutage)
             .where(
                 DisplayOutage.display_id.in_(ids[first : first + 500]),
-                DisplayOutage.started_at < end,
+                DisplayOutage.last_seen_at < end,
                 or_(DisplayOutage.ended_at.is_(None), DisplayOutage.ended_at > start),
             )
-            .order_by(DisplayOutage.started_at)
+            .order_by(DisplayOutage.last_seen_at)
         )
         for row in rows:
             availability = found[row.display_id]
-            outage = Outage(row.started_at, row.ended_at)
+            outage = Outage(row.last_seen_at, row.ended_at)
             availability.outages.append(outage)
             availability.offline_s += outage.overlap_s(
                 availability.watched_from, availability.watched_until

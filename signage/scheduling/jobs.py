@@ -17,15 +17,17 @@ from sqlalchemy import select, update
 
 from signage.alerts.models import Alert
 from signage.alerts.services import publish_cleared
+from signage.config import SmtpSettings
 from signage.content import renditions
 from signage.content.media import collect_unused
 from signage.db import Database, utcnow
+from signage.monitoring import counters, mail, outages
+from signage.monitoring.notices import Announcer
 from signage.realtime import Notifier, displays_updated
 from signage.reports.rollups import roll_up
 from signage.scheduling.models import JobRun, Manifest
 from signage.scheduling.propagator import Propagator
 from signage.screens.models import Display
-from signage.screens.outages import open_outages
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ OFFLINE_AFTER = timedelta(seconds=90)  # three missed heartbeats
 RENDITION_SWEEP_EVERY_S = 2
 ROLLUP_SWEEP_EVERY_S = 60  # reports are at most a minute (and a flush) behind
 MEDIA_COLLECT_EVERY_S = 3600
+OUTAGE_SWEEP_EVERY_S = 30
+MAIL_SWEEP_EVERY_S = 15
 
 
 @dataclass
@@ -49,6 +53,9 @@ class Sweeps:
     renditions: renditions.RenditionWorker | None = None
     media_grace: timedelta = timedelta(hours=168)
     notifier: Notifier | None = None  # tells console pages which displays went offline
+    # A display silent this long inside its power windows is announced to its managers.
+    outage_after: timedelta = timedelta(minutes=5)
+    smtp: SmtpSettings | None = None  # None: console notifications only, no email
     play_retention: timedelta = timedelta(days=90)  # raw plays; the roll-ups stay
 
     @property
@@ -103,23 +110,47 @@ class Sweeps:
         def run() -> str:
             cutoff = self.clock() - OFFLINE_AFTER
             with self.database.transaction() as session:
-                rows = session.execute(
-                    select(Display.id, Display.last_seen_at).where(
-                        Display.online.is_(True), Display.last_seen_at < cutoff
+                gone = list(
+                    session.scalars(
+                        select(Display.id).where(
+                            Display.online.is_(True), Display.last_seen_at < cutoff
+                        )
                     )
                 )
-                last_seen = {row.id: row.last_seen_at for row in rows if row.last_seen_at}
-                gone = list(last_seen)
                 if gone:
                     session.execute(
                         update(Display).where(Display.id.in_(gone)).values(online=False)
                     )
-                    open_outages(session, last_seen)
             if self.notifier is not None:
                 displays_updated(self.notifier, gone)
             return f"{len(gone)} offline"
 
         self._record("mark_offline", run)
+
+    def watch_outages(self) -> None:
+        """Open outages of displays silent inside their power windows, close those of
+        displays heard from again, and tell their facility managers of each once."""
+        announcer = Announcer(
+            self.propagator.base_language, self.propagator.default_timezone, self.smtp is not None
+        )
+
+        def run() -> str:
+            now = self.clock()
+            with self.database.transaction() as session:
+                events = outages.sweep(
+                    session, now, self.outage_after, self.propagator.default_timezone
+                )
+                told = announcer.announce(session, events, now)
+            began = sum(1 for event in events if event.kind == outages.OFFLINE)
+            return f"{began} outages began, {len(events) - began} ended, {told} notices"
+
+        self._record("watch_outages", run)
+
+    def send_mail(self) -> None:
+        smtp = self.smtp
+        if smtp is None:
+            return
+        self._record("send_mail", lambda: mail.deliver_pending(self.database, smtp, self.clock()))
 
     def roll_up_plays(self) -> None:
         """Hourly and daily figures from the plays that came in, and raw plays past their
@@ -171,6 +202,9 @@ class Sweeps:
             row = session.get(JobRun, name) or JobRun(name=name, last_run_at=self.clock())
             row.last_run_at, row.ok, row.detail = self.clock(), ok, detail[:500]
             session.add(row)
+            counters.bump(session, counters.JOB_SWEEPS, label=name)
+            if not ok:
+                counters.bump(session, counters.JOB_SWEEP_FAILURES, label=name)
 
 
 def schedule_sweeps(scheduler: BaseScheduler, sweeps: Sweeps) -> BaseScheduler:
@@ -182,6 +216,8 @@ def schedule_sweeps(scheduler: BaseScheduler, sweeps: Sweeps) -> BaseScheduler:
         (sweeps.roll_up_plays, ROLLUP_SWEEP_EVERY_S),
         (sweeps.make_renditions, RENDITION_SWEEP_EVERY_S),
         (sweeps.collect_media, MEDIA_COLLECT_EVERY_S),
+        (sweeps.watch_outages, OUTAGE_SWEEP_EVERY_S),
+        (sweeps.send_mail, MAIL_SWEEP_EVERY_S),
     ]
     for job, seconds in jobs:
         scheduler.add_job(

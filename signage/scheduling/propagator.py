@@ -21,6 +21,7 @@ from signage.core.model import Content, DisplaySpec, ScheduleSpec, Target, Targe
 from signage.core.timeline import Resolver
 from signage.crud import load_tree
 from signage.db import Database, utcnow
+from signage.monitoring import counters
 from signage.scheduling.manifests import ManifestWriter, rebuild_time
 from signage.scheduling.models import Change, Manifest, PropagatorState, Schedule
 from signage.scheduling.snapshot import Snapshot, load_snapshot, schedule_spec
@@ -196,6 +197,7 @@ class Propagator:
                 state.last_change_id = max(state.last_change_id or 0, last_change_id)
                 state.updated_at = self.clock()
                 session.add(state)
+            counters.bump(session, counters.MANIFEST_PUSHES, len(published))
         return published
 
 

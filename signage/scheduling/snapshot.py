@@ -193,9 +193,11 @@ def _alerts(session: Session, now: datetime) -> tuple[AlertSpec, ...]:
     return tuple(specs)
 
 
-def _displays(
+def display_specs(
     session: Session, default_timezone: str, only: set[int] | None
 ) -> dict[int, DisplaySpec]:
+    """Displays (all, or `only` these) as the resolver sees them: timezone, location
+    chain, groups and power windows."""
     locations = {loc.id: loc for loc in session.scalars(select(Location))}
     tag_groups: dict[str, set[int]] = {}
     for group in session.scalars(select(Group).where(Group.tag.is_not(None))):
@@ -265,5 +267,5 @@ def load_snapshot(
         holidays=holiday_dates(range(now.year - 1, now.year + 2)),
     )
     return Snapshot(
-        content, _displays(session, default_timezone, displays), payloads, get_brand(session)
+        content, display_specs(session, default_timezone, displays), payloads, get_brand(session)
     )

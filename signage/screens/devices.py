@@ -22,7 +22,6 @@ from signage.db import Database
 from signage.errors import Conflict, NotFound, SignageError
 from signage.scheduling.models import Manifest
 from signage.screens.models import Display, Group, GroupMember, Location, Pairing, RevokedToken
-from signage.screens.outages import close_outages, offline_among
 from signage.screens.services import DisplayService, install_token, retire_token
 
 # No 0/O, 1/I/L, 5/S or 8/B: a code is read off a screen across a room and typed on a phone.
@@ -355,8 +354,6 @@ class HeartbeatBuffer:
                 showing=bindparam("b_showing"),
             )
         )
-        back = offline_among(session, list(pending))
         # A core UPDATE: a heartbeat changes nothing a screen shows, so no change-log row.
         session.connection().execute(statement, rows)
-        close_outages(session, {display_id: pending[display_id][1] for display_id in back})
         return list(pending)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from signage.db import Base, utcnow
@@ -118,16 +118,3 @@ class RevokedToken(Base):
         ForeignKey("displays.id", ondelete="CASCADE"), index=True
     )
     revoked_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class DisplayOutage(Base):
-    """A stretch when a display was offline: from its last heartbeat before the sweep
-    marked it offline until the first heartbeat after (open while it is still away)."""
-
-    __tablename__ = "display_outages"
-    __table_args__ = (Index("ix_display_outages_display_started", "display_id", "started_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    display_id: Mapped[int] = mapped_column(ForeignKey("displays.id", ondelete="CASCADE"))
-    started_at: Mapped[datetime]
-    ended_at: Mapped[datetime | None] = mapped_column(index=True)

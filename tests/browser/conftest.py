@@ -163,9 +163,8 @@ class Servers:
     port: a kiosk's storage and service worker belong to its origin, so a restarted
     server must come back where its kiosks left it."""
 
-    def __init__(self, instance: Instance, logs: Path) -> None:
-        self.instance, self.logs = instance, logs
-        self.port = processes.free_port()
+    def __init__(self, instance: Instance, logs: Path, port: int) -> None:
+        self.instance, self.logs, self.port = instance, logs, port
         self._running: list[Any] = []
 
     def start(self) -> Server:
@@ -185,10 +184,17 @@ class Servers:
 
 
 @pytest.fixture
+def app_port() -> int:
+    """The port of the test's `signage serve` (a module may share one among its tests,
+    e.g. for an identity provider that knows the app's address)."""
+    return processes.free_port()
+
+
+@pytest.fixture
 def servers(
-    instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    instance: Instance, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, app_port: int
 ) -> Iterator[Servers]:
-    found = Servers(instance, tmp_path)
+    found = Servers(instance, tmp_path, app_port)
     # `running` binds a port from free_port(); give it the same one every time.
     monkeypatch.setattr(processes, "free_port", lambda: found.port)
     yield found
@@ -375,10 +381,10 @@ def seed_reports(instance: Instance, days: int = 3) -> None:
 
     from signage.content.models import Slide
     from signage.db import Database, utcnow
+    from signage.monitoring.models import DisplayOutage
     from signage.reports.ingest import write_plays
     from signage.reports.rollups import roll_up
     from signage.screens.models import Display
-    from signage.screens.outages import close_outages, open_outages
 
     database = Database(f"sqlite:///{instance.path / 'signage.db'}")
     now = utcnow()
@@ -407,6 +413,12 @@ def seed_reports(instance: Instance, days: int = 3) -> None:
                 display.last_seen_at, display.created_at = now, now - display_ago
         write_plays(session, rows)
         roll_up(session, ZoneInfo("Europe/Copenhagen"), now, timedelta(days=90))
-        open_outages(session, {displays[-1].id: now - timedelta(hours=5)})
-        close_outages(session, {displays[-1].id: now - timedelta(hours=4)})
+        session.add(
+            DisplayOutage(
+                display_id=displays[-1].id,
+                last_seen_at=now - timedelta(hours=5),
+                detected_at=now - timedelta(hours=4, minutes=55),
+                ended_at=now - timedelta(hours=4),
+            )
+        )
     database.dispose()

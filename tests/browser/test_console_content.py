@@ -36,8 +36,7 @@ REASON = "Skriv gerne åbningstiden i overskriften"
 PREVIEW = "#slide-preview"
 
 
-@pytest.fixture
-def theme(server: Server) -> int:
+def make_theme(server: Server) -> int:
     """This year's priority theme, made by the communication team."""
     locations = server.api("GET", "/locations?limit=500").json()["items"]
     root = next(loc["id"] for loc in locations if loc["slug"] == "testby")
@@ -51,9 +50,8 @@ def theme(server: Server) -> int:
     return int(made.json()["id"])
 
 
-@pytest.fixture
-def picture(tmp_path: Path) -> Path:
-    path = tmp_path / "indgang.jpg"
+def write_picture(folder: Path) -> Path:
+    path = folder / "indgang.jpg"
     path.write_bytes(files.jpeg(1200, 800))
     return path
 
@@ -135,29 +133,42 @@ def test_an_edited_slide_is_approved_and_played_while_a_later_edit_waits(
     server: Server,
     staff_context: Callable[..., BrowserContext],
     kiosk_context: Callable[[], BrowserContext],
-    theme: int,
-    picture: Path,
+    tmp_path: Path,
 ) -> None:
     editor = sign_in(staff_context(), server.base, EDITOR)
+    manager = sign_in(staff_context(), server.base, MANAGER)
+    edit_approve_and_play(server, editor, manager, kiosk_context, tmp_path)
+
+
+def edit_approve_and_play(
+    server: Server,
+    editor: Page,
+    approver: Page,
+    kiosk_context: Callable[[], BrowserContext],
+    folder: Path,
+) -> None:
+    """Journeys 1 and 2 from two signed-in console pages: an editor of the test location
+    and someone who may approve there (a facility manager or a communicator)."""
+    theme = make_theme(server)
+    picture = write_picture(folder)
     live(editor)
     media_id = upload(editor, picture)
     assert_accessible(editor)
     slide_id = make_slide(editor, media_id, theme)
 
-    # The manager previews it in the queue and sends it back with a reason.
-    manager = sign_in(staff_context(), server.base, MANAGER)
-    open_review(manager, slide_id)
+    # The approver previews it in the queue and sends it back with a reason.
+    open_review(approver, slide_id)
     first_preview = "iframe >> nth=0"
     wait_for(
-        lambda: preview_text(manager, first_preview) == FIRST,
+        lambda: preview_text(approver, first_preview) == FIRST,
         15,
         "the queue's preview shows the heading",
     )
-    manager.click("#reject")
-    assert manager.locator("#problem-reason").is_visible()  # a reason is required
-    manager.fill("#reason", REASON)
-    manager.click("#reject")
-    manager.wait_for_url("**/console/approvals")
+    approver.click("#reject")
+    assert approver.locator("#problem-reason").is_visible()  # a reason is required
+    approver.fill("#reason", REASON)
+    approver.click("#reject")
+    approver.wait_for_url("**/console/approvals")
 
     # The editor reads the reason, fixes the heading and submits again.
     editor.goto(f"{server.base}/console/slides/{slide_id}")
@@ -167,11 +178,11 @@ def test_an_edited_slide_is_approved_and_played_while_a_later_edit_waits(
     editor.click("button[value=submit]")
     editor.wait_for_url(f"**/console/slides/{slide_id}")
 
-    # The manager sees what changed, and approves.
-    open_review(manager, slide_id)
-    assert manager.locator("tr.changed").filter(has_text=FIXED).count() == 1
-    manager.click("#approve")
-    manager.wait_for_url("**/console/approvals")
+    # The approver sees what changed, and approves.
+    open_review(approver, slide_id)
+    assert approver.locator("tr.changed").filter(has_text=FIXED).count() == 1
+    approver.click("#approve")
+    approver.wait_for_url("**/console/approvals")
 
     # In the playlist of the Reception screen, a real kiosk plays it.
     playlists = server.api("GET", "/playlists?limit=500").json()["items"]

@@ -92,6 +92,15 @@ def test_a_manager_watches_a_kiosk_live_filters_the_list_and_commands_it(
     staff_context: Callable[..., BrowserContext],
     kiosk_context: Callable[[], BrowserContext],
 ) -> None:
+    page = sign_in(staff_context(), server.base, MANAGER)
+    watch_filter_and_command(server, page, kiosk_context)
+
+
+def watch_filter_and_command(
+    server: Server, page: Page, kiosk_context: Callable[[], BrowserContext]
+) -> None:
+    """Journey 4 from a console page signed in as a facility manager of the test
+    location."""
     locations = server.api("GET", "/locations").json()["items"]
     root = next(loc["id"] for loc in locations if loc["slug"] == "testby")
     town_hall = server.api(
@@ -118,7 +127,6 @@ def test_a_manager_watches_a_kiosk_live_filters_the_list_and_commands_it(
     assert pair(kiosk, server, "Reception") == reception_id
     playing(kiosk)
 
-    page = sign_in(staff_context(), server.base, MANAGER)
     page.get_by_role("navigation").get_by_role("link", name="Skærme").click()
     page.wait_for_url(f"{server.base}/console/displays")
     live(page)

@@ -5,11 +5,18 @@ and in English on request."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import BrowserContext, Page
+from sqlalchemy import select
 
+from signage.db import Database, utcnow
+from signage.scheduling.jobs import Sweeps
+from signage.scheduling.propagator import Propagator
+from signage.screens.models import Display
+from signage.screens.services import install_token
 from tests.browser.conftest import (
     ADMIN,
     EDITOR,
@@ -72,14 +79,36 @@ def crawl(page: Page, base: str) -> list[str]:
     return seen
 
 
+def an_offline_screen(server: Server) -> None:
+    """The reception screen went dark an hour ago: its manager has a notification."""
+    database = Database(f"sqlite:///{server.instance.path / 'signage.db'}")
+    with database.transaction() as session:
+        display = session.scalar(select(Display).where(Display.name == "Reception"))
+        assert display is not None
+        install_token(session, display)
+        display.last_seen_at = utcnow() - timedelta(hours=1)
+    Sweeps(Propagator(database, "Europe/Copenhagen", "da")).watch_outages()
+    database.dispose()
+
+
+# Pages each kind of user must reach by links (so the crawl checks them).
+MUST_REACH = {
+    ADMIN: ["/console/admin/audit"],
+    MANAGER: ["/console/notifications"],
+    EDITOR: [],
+}
+
+
 @pytest.mark.parametrize("email", [ADMIN, MANAGER, EDITOR])
 def test_every_console_page_is_accessible_and_has_no_inline_script(
     server: Server, staff_context: Callable[..., BrowserContext], email: str
 ) -> None:
+    an_offline_screen(server)
     page = sign_in(staff_context(), server.base, email)
     pages = crawl(page, server.base)
     assert "/console" in pages
     assert len(pages) > 1, "the overview links to no other page"
+    assert set(MUST_REACH[email]) <= set(pages)
 
 
 def test_the_login_page_is_accessible_at_phone_width(

@@ -29,6 +29,7 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 PHONE_WIDTH = 390
+PHONE = (PHONE_WIDTH, 844)  # the console's smallest screen: a phone held upright
 ZONE = ZoneInfo("Europe/Copenhagen")
 
 
@@ -131,18 +132,26 @@ def test_a_facility_manager_pairs_orders_and_schedules_on_a_phone_and_sees_it_pl
     staff_context: Callable[..., BrowserContext],
     kiosk_context: Callable[[], BrowserContext],
 ) -> None:
+    phone = sign_in(staff_context(*PHONE), server.base, MANAGER)
+    pair_order_and_schedule(server, phone, kiosk_context)
+
+
+def pair_order_and_schedule(
+    server: Server, phone: Page, kiosk_context: Callable[[], BrowserContext]
+) -> None:
+    """Journey 3 from a console page on a phone, signed in as a facility manager of the
+    test location."""
+    assert phone.viewport_size == {"width": PHONE[0], "height": PHONE[1]}, "not on a phone"
     morning = approved_slide(server, "Morgenmøde", "Morgenmøde kl. 8")
     coffee = approved_slide(server, "Kaffe", "Kaffe i kantinen")
     kiosk = open_kiosk(kiosk_context(), server.base)
     code = pairing_code(kiosk)
-    context = staff_context(PHONE_WIDTH, 844)
-    phone = sign_in(context, server.base, MANAGER)
 
     display_id = pair_the_kiosk(phone, server, code)
     playing(kiosk, within_s=30)  # the paired kiosk plays what its location already has
 
     # The display page stays open beside the work: it must change without a reload.
-    watch = context.new_page()
+    watch = phone.context.new_page()
     watch.goto(f"{server.base}/console/displays/{display_id}")
     live(watch)
     watch.evaluate("window.stayedOpen = true")

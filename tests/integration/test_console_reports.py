@@ -15,12 +15,9 @@ from flask.testing import FlaskClient
 
 from signage.db import Database, utcnow
 from signage.reports.export import csv_bytes
-from signage.scheduling.jobs import Sweeps
-from signage.scheduling.propagator import Propagator
-from signage.screens.devices import Heartbeat, HeartbeatBuffer
 from tests.factories import World
 from tests.integration.test_console_dashboard import as_staff
-from tests.integration.test_reports import Played, seed_plays
+from tests.integration.test_reports import Played, kiosk_clock, seed_plays
 
 ZONE = ZoneInfo("Europe/Copenhagen")
 
@@ -74,18 +71,13 @@ def test_the_uptime_csvs_parse_back_to_the_figures_of_the_api(
     client: FlaskClient, as_user: Any, database: Database, world: World
 ) -> None:
     display = world.displays["bibliotek"]
-    beats = HeartbeatBuffer()
-    beat = Heartbeat(version="v", slide=None, player_version="p", screen=None, clock_skew_ms=0)
+    assert as_user("manager").post(f"displays/{display}/token").status_code == 200
+    heard, sweep = kiosk_clock(database, display)
     now = utcnow()
-    beats.record(display, beat, now - timedelta(hours=3))
-    with database.transaction() as session:
-        beats.flush(session)
-    Sweeps(
-        Propagator(database, "Europe/Copenhagen", "da", clock=lambda: now - timedelta(hours=2))
-    ).mark_offline()
-    beats.record(display, beat, now - timedelta(hours=1))
-    with database.transaction() as session:
-        beats.flush(session)
+    heard(now - timedelta(hours=3))
+    sweep(now - timedelta(hours=2))
+    heard(now - timedelta(hours=1))
+    sweep(now - timedelta(minutes=59))
     api = as_user("manager").get("reports/uptime").get_json()["items"]
     staff = as_staff(client, "manager")
 

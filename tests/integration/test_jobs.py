@@ -39,6 +39,8 @@ def test_sweeps_are_scheduled_with_a_grace_time_and_coalescing() -> None:
         "roll_up_plays",
         "make_renditions",
         "collect_media",
+        "watch_outages",
+        "send_mail",
     }
     for job in jobs:
         assert job.misfire_grace_time >= 60

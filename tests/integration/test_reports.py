@@ -3,6 +3,7 @@ day from the roll-ups, alerts apart, inside the caller's locations; display upti
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -233,13 +234,11 @@ def test_reports_need_a_signed_in_caller(as_user: Any) -> None:
 
 
 # -- uptime ----------------------------------------------------------------------------------
-def test_uptime_counts_each_outage_from_the_last_heartbeat_to_the_next(
-    as_user: Any, database: Database, world: World
-) -> None:
-    display = world.displays["bibliotek"]
-    start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)
-    with database.transaction() as session:
-        session.get(Display, display).created_at = start - timedelta(days=1)  # type: ignore[union-attr]
+def kiosk_clock(
+    database: Database, display: int
+) -> tuple[Callable[[datetime], None], Callable[[datetime], None]]:
+    """(heard at t: a heartbeat written as the server writes them, sweep at t: the
+    outage sweep run as if it were t)."""
     beats = HeartbeatBuffer()
     beat = Heartbeat(version="v", slide=None, player_version="p", screen=None, clock_skew_ms=0)
 
@@ -249,13 +248,27 @@ def test_uptime_counts_each_outage_from_the_last_heartbeat_to_the_next(
             beats.flush(session)
 
     def sweep(at: datetime) -> None:
-        Sweeps(Propagator(database, "Europe/Copenhagen", "da", clock=lambda: at)).mark_offline()
+        Sweeps(Propagator(database, "Europe/Copenhagen", "da", clock=lambda: at)).watch_outages()
+
+    return heard, sweep
+
+
+def test_uptime_counts_each_outage_from_the_last_heartbeat_to_the_next(
+    as_user: Any, database: Database, world: World
+) -> None:
+    display = world.displays["bibliotek"]
+    assert as_user("manager").post(f"displays/{display}/token").status_code == 200
+    start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)
+    with database.transaction() as session:
+        session.get(Display, display).created_at = start - timedelta(days=1)  # type: ignore[union-attr]
+    heard, sweep = kiosk_clock(database, display)
 
     heard(start + timedelta(hours=1))
-    sweep(start + timedelta(hours=1, minutes=5))  # offline since the last heartbeat
+    sweep(start + timedelta(hours=1, minutes=10))  # silent past the threshold: out
     heard(start + timedelta(hours=2))  # back after an hour
+    sweep(start + timedelta(hours=2, minutes=1))
     heard(start + timedelta(hours=3))
-    sweep(start + timedelta(hours=3, minutes=5))  # and gone again, still away
+    sweep(start + timedelta(hours=3, minutes=10))  # and gone again, still away
 
     answer = as_user("manager").get(
         "reports/uptime",

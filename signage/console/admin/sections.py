@@ -60,7 +60,13 @@ THEMES = Section(
     _l("The priority themes of the year that slides can be tagged with."),
     _writes(Role.COMMUNICATOR),
 )
-SECTIONS = (USERS, LOCATIONS, GROUPS, BRAND, THEMES)
+AUDIT = Section(
+    "console.admin_audit",
+    _l("Audit log"),
+    _l("Who changed what, when and where."),
+    _writes(Role.ADMIN),
+)
+SECTIONS = (USERS, LOCATIONS, GROUPS, BRAND, THEMES, AUDIT)
 
 
 def require(section: Section) -> Principal:

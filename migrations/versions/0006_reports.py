@@ -1,8 +1,8 @@
 """proof of play: hourly and daily roll-ups, the marks of what is left to roll up, plays
-of alerts; display outages for uptime
+of alerts; the started_at index of play_events dropped (every read goes by display)
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-11-27 06:00:00
 """
 
@@ -13,33 +13,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "display_outages",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("display_id", sa.Integer(), nullable=False),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["display_id"],
-            ["displays.id"],
-            name=op.f("fk_display_outages_display_id_displays"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_display_outages")),
-    )
-    with op.batch_alter_table("display_outages", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_display_outages_display_started", ["display_id", "started_at"], unique=False
-        )
-        batch_op.create_index(batch_op.f("ix_display_outages_ended_at"), ["ended_at"], unique=False)
-
     op.create_table(
         "play_days",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -134,8 +114,3 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_play_days_day"))
 
     op.drop_table("play_days")
-    with op.batch_alter_table("display_outages", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_display_outages_ended_at"))
-        batch_op.drop_index("ix_display_outages_display_started")
-
-    op.drop_table("display_outages")
