@@ -146,7 +146,8 @@ def _select_locale() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     import signage.api.alerts
-    import signage.api.media  # noqa: F401 - these add their routes to the API blueprint
+    import signage.api.media
+    import signage.api.reports  # noqa: F401 - these add their routes to the API blueprint
     from signage.api.alerts import feeds as feeds_bp
     from signage.api.views import bp as api_bp
     from signage.api.views import docs as api_docs_bp

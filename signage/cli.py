@@ -245,20 +245,29 @@ def _serve(bind: str | None, banner: str = "") -> None:
 
 
 def _flush_buffers(app: Any) -> None:
-    """Heartbeats and alert receipts are written in batches as more arrive; this writes
-    the last of a burst too, so a console sees a kiosk's status and an alert's receipts
-    within a second or two even when all is quiet."""
-    from signage.realtime import socketio
-    from signage.web import flush_heartbeats, flush_receipts
+    """Heartbeats, alert receipts and plays are written in batches as more arrive; this
+    writes the last of a burst too, so a console sees a kiosk's status and an alert's
+    receipts within a second or two even when all is quiet. Plays still waiting when the
+    server stops are written on the way out."""
+    import atexit
 
+    from signage.realtime import socketio
+    from signage.web import flush_heartbeats, flush_plays, flush_receipts
+
+    def last_plays() -> None:
+        with app.app_context():
+            flush_plays(force=True)
+
+    atexit.register(last_plays)
     while True:
         socketio.sleep(0.5)
         try:
             with app.app_context():
                 flush_receipts()
                 flush_heartbeats()
+                flush_plays()
         except Exception:
-            logging.getLogger(__name__).exception("writing heartbeats or receipts failed")
+            logging.getLogger(__name__).exception("writing heartbeats, receipts or plays failed")
 
 
 def _sweeps(settings: Any, notifier: Any) -> Any:
@@ -277,6 +286,7 @@ def _sweeps(settings: Any, notifier: Any) -> Any:
         notifier,
         outage_after=timedelta(minutes=settings.offline_notify_minutes),
         smtp=settings.smtp,
+        play_retention=timedelta(days=settings.play_retention_days),
     )
 
 

@@ -52,6 +52,8 @@ def _whole(env: dict[str, str], name: str, default: int, low: int = 1) -> int:
 
 
 MB = 1024 * 1024
+# A play may arrive up to a day late and still find its raw neighbours to roll up with.
+MIN_PLAY_RETENTION_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,9 @@ class Settings:
     # A display silent this long inside its power windows is reported to its managers.
     offline_notify_minutes: int = 5
     log_format: str = "text"  # text | json (one JSON object a line)
+    # Raw plays are personal-data adjacent (who stood where when): kept this long, then
+    # only the hourly and daily roll-ups remain (DESIGN.md, "Personal data").
+    play_retention_days: int = 90
     extra: dict[str, object] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -246,6 +251,9 @@ class Settings:
             smtp=SmtpSettings.from_env(env),
             offline_notify_minutes=_whole(env, "SIGNAGE_OFFLINE_NOTIFY_MINUTES", 5),
             log_format=log_format,
+            play_retention_days=_whole(
+                env, "SIGNAGE_PLAY_RETENTION_DAYS", 90, low=MIN_PLAY_RETENTION_DAYS
+            ),
         )
 
 

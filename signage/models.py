@@ -13,7 +13,7 @@ from signage.content.models import (
 )
 from signage.db import Base
 from signage.monitoring.models import Counter, DisplayOutage, Notification, OutgoingMail
-from signage.reports.models import PlayEvent
+from signage.reports.models import PlayDay, PlayEvent, PlayHour, PlayMark
 from signage.scheduling.models import Change, JobRun, Manifest, PropagatorState, Schedule
 from signage.screens.models import (
     Display,
@@ -44,7 +44,10 @@ __all__ = [
     "Notification",
     "OutgoingMail",
     "Pairing",
+    "PlayDay",
     "PlayEvent",
+    "PlayHour",
+    "PlayMark",
     "Playlist",
     "PlaylistItem",
     "PropagatorState",

@@ -72,6 +72,9 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("api.brand_get", "GET"): VIEWER,
     ("api.brand_update", "PATCH"): ADMIN,
     ("api.audit", "GET"): ADMIN,
+    # Reports read only the displays inside the caller's grants (signage.reports).
+    ("api.reports_plays", "GET"): VIEWER,
+    ("api.reports_uptime", "GET"): VIEWER,
     ("api.slides_submit", "POST"): EDITOR,
     ("api.slides_approve", "POST"): MANAGER,
     ("api.slides_reject", "POST"): MANAGER,

@@ -4,6 +4,7 @@ database session and the caller's principal. Only interfaces import this module.
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import Any, cast
 
 from flask import Flask, current_app, g, request
@@ -17,9 +18,10 @@ from signage.accounts.permissions import Principal
 from signage.accounts.security import hash_token
 from signage.accounts.services import principal_for_token, principal_for_user
 from signage.alerts.receipts import ReceiptBuffer
-from signage.db import Database
+from signage.db import Database, utcnow
 from signage.limits import Limiter, address_limiter
 from signage.realtime import Notifier
+from signage.reports.ingest import Catalogue, Intake, PlayBuffer, take_plays
 from signage.screens import devices
 from signage.screens.models import Display
 
@@ -155,6 +157,34 @@ def flush_heartbeats() -> None:
     from signage.realtime import SocketIONotifier, displays_updated
 
     displays_updated(SocketIONotifier(), heartbeats().flush_if_due(database()))
+
+
+def play_buffer() -> PlayBuffer:
+    """This app's accepted plays waiting for their batched write."""
+    return cast(PlayBuffer, current_app.extensions.setdefault("signage.plays", PlayBuffer()))
+
+
+def flush_plays(*, force: bool = False) -> None:
+    """Write the waiting plays if the last write is old enough (or now, when forced)."""
+    play_buffer().flush_if_due(database(), force=force)
+
+
+def accept_plays(payload: Any, display_id: int) -> Intake:
+    """A kiosk's batch of plays, over HTTP or its socket: checked play by play, the good
+    ones kept for the next batched write. Raises for a batch unusable as a whole."""
+    settings = current_app.config["SIGNAGE"]
+    catalogue = cast(Catalogue, current_app.extensions.setdefault("signage.known", Catalogue()))
+    intake, rows = take_plays(
+        payload,
+        display_id,
+        utcnow(),
+        timedelta(days=settings.play_retention_days - 1),
+        database(),
+        catalogue,
+    )
+    full = play_buffer().add(rows)
+    flush_plays(force=full)
+    return intake
 
 
 def current_display() -> Display | None:

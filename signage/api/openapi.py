@@ -345,6 +345,9 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
     paths.update(media_paths())
     paths.update(kiosk_paths(components))
     paths.update(alert_paths(components))
+    from signage.api.openapi_reports import report_paths
+
+    paths.update(report_paths())
     paths["/api/v1/displays/{item_id}/token"] = {
         "parameters": ID_PARAM,
         "post": {

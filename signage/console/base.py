@@ -147,6 +147,7 @@ MENU = (
     ("console.playlists", _l("Playlists")),
     ("console.schedules", _l("Schedules")),
     ("console.alerts_index", _l("Alerts")),
+    ("console.reports", _l("Reports")),
     ("console.notifications", _l("Notifications")),
     ("console.admin", _l("Administration")),
 )

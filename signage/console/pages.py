@@ -8,6 +8,7 @@ from signage.console import (  # noqa: F401 - importing registers the pages
     moderation,
     notifications,
     planning,
+    reports,
     slides,
     sso,
     views,

@@ -13,11 +13,11 @@ from typing import Any
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, emit, join_room
-from pydantic import ValidationError
 
 from signage.accounts.security import hash_token
 from signage.alerts import services as alerts
 from signage.db import utcnow
+from signage.errors import SignageError
 from signage.realtime import (
     PLAYER_NAMESPACE,
     display_room,
@@ -26,10 +26,15 @@ from signage.realtime import (
     socketio,
     token_room,
 )
-from signage.reports.schemas import MAX_PLAYS_PER_BATCH, Plays
-from signage.reports.services import record_plays
 from signage.screens import devices
-from signage.web import database, flush_heartbeats, flush_receipts, heartbeats, receipts
+from signage.web import (
+    accept_plays,
+    database,
+    flush_heartbeats,
+    flush_receipts,
+    heartbeats,
+    receipts,
+)
 
 log = logging.getLogger(__name__)
 MAX_TOKEN_CHARS = 200
@@ -119,18 +124,18 @@ def ack(payload: Any = None) -> dict[str, str] | None:
 
 @socketio.on("plays", namespace=PLAYER_NAMESPACE)
 def plays(payload: Any = None) -> dict[str, Any]:
+    """`{accepted, refused: [{index, id, reason}]}`, with `error` when any was refused;
+    the good plays of a batch are taken either way."""
     display_id = connected_display()
     if display_id is None:
         return refuse("not connected as a display")
-    if not isinstance(payload, list) or len(payload) > MAX_PLAYS_PER_BATCH:
-        return refuse(f"plays is a list of at most {MAX_PLAYS_PER_BATCH} plays")
     try:
-        parsed = Plays.validate_python(payload)
-    except ValidationError as exc:
-        return refuse(f"malformed plays ({exc.error_count()} problems)")
-    with database().transaction() as session:
-        accepted = record_plays(session, display_id, parsed)
-    return {"accepted": accepted}
+        intake = accept_plays(payload, display_id)
+    except SignageError as exc:
+        return refuse(exc.message)
+    if intake.refused:
+        return refuse(intake.summary()) | intake.to_json()
+    return intake.to_json()
 
 
 @socketio.on("*", namespace=PLAYER_NAMESPACE)

@@ -6,21 +6,19 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
-from pydantic import ValidationError
 from sqlalchemy import select
 
 from signage.alerts import services as alerts
-from signage.api.http import BadRequest, describe, json_body
+from signage.api.http import BadRequest, json_body
 from signage.db import utcnow
 from signage.errors import ValidationFailed
-from signage.reports.schemas import MAX_PLAYS_PER_BATCH, Plays
-from signage.reports.services import record_plays
 from signage.scheduling.manifests import with_server_time
 from signage.scheduling.models import Manifest
 from signage.scheduling.propagator import Propagator
 from signage.screens import devices
 from signage.screens.models import Display
 from signage.web import (
+    accept_plays,
     current_display,
     database,
     db_session,
@@ -120,17 +118,12 @@ def heartbeat() -> tuple[str, int]:
 
 @bp.post("/api/plays")
 def plays() -> tuple[Response, int]:
+    """Proof of play over HTTP: 202 when every play is taken; 422 naming the refused
+    plays and why, the others taken all the same (a kiosk drops the batch either way:
+    a refused play never becomes good by being sent again)."""
     body: Any = request.get_json(silent=True) if request.is_json else None
-    if not isinstance(body, list):
-        raise BadRequest("send a JSON array of plays")
-    if len(body) > MAX_PLAYS_PER_BATCH:
-        raise BadRequest(f"send at most {MAX_PLAYS_PER_BATCH} plays at a time")
-    try:
-        parsed = Plays.validate_python(body)
-    except ValidationError as exc:
-        problems = [describe(e) for e in exc.errors(include_url=False, include_input=False)]
-        raise ValidationFailed("; ".join(problems[:20]), details=problems[:100]) from exc
-    session = db_session()
-    accepted = record_plays(session, device().id, parsed)
-    session.commit()
-    return jsonify({"accepted": accepted}), 202
+    intake = accept_plays(body, device().id)
+    if not intake.refused:
+        return jsonify(intake.to_json()), 202
+    error = ValidationFailed(intake.summary())
+    return jsonify(error.to_body() | intake.to_json()), error.status

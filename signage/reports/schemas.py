@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Self
 
-from pydantic import AwareDatetime, Field, StringConstraints, TypeAdapter
+from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints, model_validator
 
 from signage.schemas import Id, LanguageCode, Payload
 
 MAX_PLAYS_PER_BATCH = 1000
+MAX_PLAY_MS = 86_400_000  # a play lasts at most a day (DESIGN.md: durations up to 86,400 s)
+
+
+def _iso_text(value: Any) -> Any:
+    # ISO 8601 text only: the lax datetime parser would also take a bare number as epoch
+    # seconds, which no kiosk sends.
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("must be ISO 8601 text with an offset, such as 2026-11-26T09:00:00Z")
+    return value
 
 
 class PlayIn(Payload):
-    """One play, named by the kiosk so that sending it twice counts once."""
+    """One play, named by the kiosk so that sending it twice counts once: a slide's
+    revision, or a critical alert that held the whole screen."""
 
     id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
-    slide: Id
-    revision: Id
+    slide: Id | None = None
+    revision: Id | None = None
+    alert: Id | None = None
     language: LanguageCode | None = None
     # ISO 8601 text in JSON; the strict base would only take datetime objects.
-    started_at: Annotated[AwareDatetime, Field(strict=False)]
-    duration_ms: Annotated[int, Field(ge=0, le=86_400_000)]
+    started_at: Annotated[AwareDatetime, BeforeValidator(_iso_text), Field(strict=False)]
+    duration_ms: Annotated[int, Field(ge=1, le=MAX_PLAY_MS)]
 
-
-Plays = TypeAdapter(list[PlayIn])
+    @model_validator(mode="after")
+    def _names_what_played(self) -> Self:
+        if self.alert is not None:
+            if self.slide is not None or self.revision is not None:
+                raise ValueError("a play is of a slide or of an alert, not both")
+        elif self.slide is None or self.revision is None:
+            raise ValueError("a play names its slide and revision (or an alert)")
+        return self

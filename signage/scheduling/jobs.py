@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import select, update
@@ -25,6 +26,7 @@ from signage.db import Database, utcnow
 from signage.monitoring import counters, mail, outages
 from signage.monitoring.notices import Announcer
 from signage.realtime import Notifier, displays_updated
+from signage.reports.rollups import roll_up
 from signage.scheduling.models import JobRun, Manifest
 from signage.scheduling.propagator import Propagator
 from signage.screens.models import Display
@@ -41,6 +43,7 @@ ALERT_SWEEP_EVERY_S = 5
 OFFLINE_SWEEP_EVERY_S = 30
 OFFLINE_AFTER = timedelta(seconds=90)  # three missed heartbeats
 RENDITION_SWEEP_EVERY_S = 2
+ROLLUP_SWEEP_EVERY_S = 60  # reports are at most a minute (and a flush) behind
 MEDIA_COLLECT_EVERY_S = 3600
 OUTAGE_SWEEP_EVERY_S = 30
 MAIL_SWEEP_EVERY_S = 15
@@ -57,6 +60,7 @@ class Sweeps:
     # A display silent this long inside its power windows is announced to its managers.
     outage_after: timedelta = timedelta(minutes=5)
     smtp: SmtpSettings | None = None  # None: console notifications only, no email
+    play_retention: timedelta = timedelta(days=90)  # raw plays; the roll-ups stay
 
     @property
     def database(self) -> Database:
@@ -152,6 +156,18 @@ class Sweeps:
             return
         self._record("send_mail", lambda: mail.deliver_pending(self.database, smtp, self.clock()))
 
+    def roll_up_plays(self) -> None:
+        """Hourly and daily figures from the plays that came in, and raw plays past their
+        kept period purged."""
+
+        def run() -> str:
+            zone = ZoneInfo(self.propagator.default_timezone)
+            with self.database.transaction() as session:
+                done = roll_up(session, zone, self.clock(), self.play_retention)
+            return done.summary()
+
+        self._record("roll_up_plays", run)
+
     def make_renditions(self) -> None:
         """Plan what new screen sizes need, then make pending renditions in the pool."""
         worker = self.renditions
@@ -205,6 +221,7 @@ def schedule_sweeps(
         (sweeps.rebuild_due, REBUILD_SWEEP_EVERY_S),
         (sweeps.expire_alerts, ALERT_SWEEP_EVERY_S),
         (sweeps.mark_offline, OFFLINE_SWEEP_EVERY_S),
+        (sweeps.roll_up_plays, ROLLUP_SWEEP_EVERY_S),
         (sweeps.make_renditions, RENDITION_SWEEP_EVERY_S),
         (sweeps.collect_media, MEDIA_COLLECT_EVERY_S),
         (sweeps.watch_outages, OUTAGE_SWEEP_EVERY_S),

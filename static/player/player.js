@@ -30,6 +30,7 @@ window.Infotavle = window.Infotavle || {};
   const IDENTIFY_MS = 10000;
   const MAX_QUEUED_PLAYS = 5000;
   const PLAYS_BATCH = 200;
+  const MAX_PLAY_MS = 86400000; // the server takes plays of at most a day
 
   const body = document.body;
   const PLAYER_VERSION = body.dataset.playerVersion || "";
@@ -52,6 +53,7 @@ window.Infotavle = window.Infotavle || {};
     visible: 0, // index of the visible layer
     shownKey: null,
     shown: null, // {showing, startedAt}
+    critical: null, // {id, startedAt}: the critical alert filling the screen
     prepared: null, // {key, promise, layer}
     tickTimer: null,
     heartbeatTimer: null,
@@ -536,6 +538,28 @@ window.Infotavle = window.Infotavle || {};
     save(KEYS.plays, queue.slice(-MAX_QUEUED_PLAYS));
   }
 
+  /* A critical alert's time on screen is proof of play too, counted apart from slides. */
+  function trackCritical(critical) {
+    const was = state.critical;
+    if (was && (!critical || critical.id !== was.id)) {
+      state.critical = null;
+      const duration = Math.round(clock.now() - was.startedAt);
+      if (duration >= 500) {
+        const queue = load(KEYS.plays, []);
+        queue.push({
+          id: uuid(),
+          alert: was.id,
+          started_at: new Date(was.startedAt).toISOString(),
+          duration_ms: Math.min(duration, MAX_PLAY_MS),
+        });
+        save(KEYS.plays, queue.slice(-MAX_QUEUED_PLAYS));
+      }
+    }
+    if (critical && !state.critical) {
+      state.critical = { id: critical.id, startedAt: clock.now() };
+    }
+  }
+
   function dropPlays(sent) {
     const ids = {};
     sent.forEach(function (play) {
@@ -572,7 +596,10 @@ window.Infotavle = window.Infotavle || {};
     request("POST", "/player/api/plays", batch)
       .then(function (answer) {
         done();
-        if (answer.status === 202 || answer.status === 200) {
+        // 422 names plays that were refused; sending them again would not change that,
+        // and the rest of the batch is stored.
+        const counted = answer.json && typeof answer.json.accepted === "number";
+        if (answer.status === 202 || answer.status === 200 || (answer.status === 422 && counted)) {
           dropPlays(batch);
         }
       })
@@ -678,6 +705,7 @@ window.Infotavle = window.Infotavle || {};
       delete box.dataset.alertId;
     }
     box.hidden = !critical;
+    trackCritical(critical);
 
     const banner = $("alert-banner");
     if (warning && !critical) {

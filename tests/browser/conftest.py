@@ -367,3 +367,58 @@ def inline_scripts(page: Page) -> list[str]:
           return found;
         })()"""
     )
+
+
+# -- reports ------------------------------------------------------------------------------
+def seed_reports(instance: Instance, days: int = 3) -> None:
+    """Proof of play and an outage in the instance's database, through the same writes
+    and sweep the server uses, so the report pages have figures and charts to show (the
+    server rolls plays up once a minute: too slow to wait for in a test)."""
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from signage.content.models import Slide
+    from signage.db import Database, utcnow
+    from signage.monitoring.models import DisplayOutage
+    from signage.reports.ingest import write_plays
+    from signage.reports.rollups import roll_up
+    from signage.screens.models import Display
+
+    database = Database(f"sqlite:///{instance.path / 'signage.db'}")
+    now = utcnow()
+    with database.transaction() as session:
+        displays = list(session.scalars(select(Display).order_by(Display.id)))
+        slides = list(session.scalars(select(Slide).where(Slide.live_revision_id.is_not(None))))
+        rows = []
+        for day in range(days):
+            for display in displays:
+                for index, slide in enumerate(slides):
+                    for repeat in range(index + 1):
+                        rows.append(
+                            {
+                                "display_id": display.id,
+                                "client_id": f"seed-{day}-{slide.id}-{repeat}",
+                                "slide_id": slide.id,
+                                "revision_id": slide.live_revision_id,
+                                "alert_id": None,
+                                "language": "da",
+                                "started_at": now - timedelta(days=day, hours=1, minutes=repeat),
+                                "duration_ms": SLIDE_S * 1000 * (index + 1),
+                            }
+                        )
+            display_ago = timedelta(days=days)
+            for display in displays:
+                display.last_seen_at, display.created_at = now, now - display_ago
+        write_plays(session, rows)
+        roll_up(session, ZoneInfo("Europe/Copenhagen"), now, timedelta(days=90))
+        session.add(
+            DisplayOutage(
+                display_id=displays[-1].id,
+                last_seen_at=now - timedelta(hours=5),
+                detected_at=now - timedelta(hours=4, minutes=55),
+                ended_at=now - timedelta(hours=4),
+            )
+        )
+    database.dispose()

@@ -4,6 +4,7 @@ screen; a kiosk outside the targets never shows it."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Callable
 
@@ -85,3 +86,15 @@ def test_a_critical_alert_reaches_its_kiosk_within_a_second_and_no_other(
     wait_for(lambda: reception.locator("#alert-critical").is_hidden(), 2, "clearing removes it")
     assert canteen.evaluate("window.criticalShownAt") is None, "Kantine was not a target"
     assert canteen.evaluate("Object.keys(Infotavle.player.state.alerts).length") == 0
+
+    # Its time on Reception's screen is reported as a play of the alert, not of a slide.
+    def alert_plays() -> list[tuple[int]]:
+        reception.evaluate("Infotavle.player.flushPlays()")
+        with sqlite3.connect(server.instance.path / "signage.db") as db:
+            return db.execute(
+                "SELECT duration_ms FROM play_events WHERE alert_id = ? AND slide_id IS NULL",
+                (alert_id,),
+            ).fetchall()
+
+    [(duration,)] = wait_for(alert_plays, 20, "the alert's time on screen is reported")
+    assert duration >= 500

@@ -36,6 +36,7 @@ def test_sweeps_are_scheduled_with_a_grace_time_and_coalescing() -> None:
         "rebuild_due",
         "expire_alerts",
         "mark_offline",
+        "roll_up_plays",
         "make_renditions",
         "collect_media",
         "watch_outages",

@@ -251,24 +251,6 @@ def play(client_id: str, slide: int = 1, revision: int = 1) -> dict[str, Any]:
     }
 
 
-def test_plays_sent_twice_count_once(
-    client: FlaskClient, paired: tuple[int, str], database: Database
-) -> None:
-    _, token = paired
-    batch = [play("kiosk-play-0001"), play("kiosk-play-0002", slide=999_999)]
-
-    first = client.post("/player/api/plays", json=batch, headers=device(client, token))
-    again = client.post("/player/api/plays", json=batch, headers=device(client, token))
-
-    assert (first.status_code, first.get_json()) == (202, {"accepted": 2})
-    assert again.get_json() == {"accepted": 0}
-    with database.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(PlayEvent)) == 2
-        gone = session.scalar(select(PlayEvent).where(PlayEvent.client_id == "kiosk-play-0002"))
-        assert gone is not None
-        assert gone.slide_id is None  # a slide that no longer exists keeps its play
-
-
 @pytest.mark.parametrize(
     "body",
     [
@@ -284,7 +266,7 @@ def test_malformed_plays_are_refused_and_none_stored(
 ) -> None:
     response = client.post("/player/api/plays", json=body, headers=device(client, paired[1]))
 
-    assert response.status_code in (400, 422)
+    assert response.status_code in (400, 413, 422)  # more in tests/integration/test_plays.py
     with database.sessions() as session:
         assert session.scalar(select(func.count()).select_from(PlayEvent)) == 0
 

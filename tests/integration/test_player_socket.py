@@ -4,10 +4,12 @@ commands and revocation, and hostile events refused while others are served."""
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,8 @@ import socketio
 from sqlalchemy import select
 
 from signage.accounts.services import system_principal
-from signage.db import Database
+from signage.content.models import Slide
+from signage.db import Database, utcnow
 from signage.screens.models import Display, Location
 from signage.screens.services import DisplayService
 from tests.processes import demo_instance, running, signage
@@ -35,6 +38,16 @@ class Server:
     display_id: int
     api_token: str  # a communicator's API token
     log: Path
+    instance: Path
+    played: tuple[int, int]  # a slide and its live revision, for plays
+
+    def stored_plays(self, display_id: int) -> list[str]:
+        with sqlite3.connect(self.instance / "signage.db") as db:
+            rows = db.execute(
+                "SELECT client_id FROM play_events WHERE display_id = ? ORDER BY client_id",
+                (display_id,),
+            ).fetchall()
+        return [row[0] for row in rows]
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.api_token}"}
@@ -64,9 +77,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         revoked = service.issue_token(session, admin, foyer)
         token = service.issue_token(session, admin, foyer)
         display_id = foyer.id
+        slide = session.scalar(select(Slide).where(Slide.live_revision_id.is_not(None)))
+        assert slide is not None
+        played = (slide.id, slide.live_revision_id)
     database.dispose()
     with running(instance, root, "serve") as (base, log):
-        yield Server(base, token, revoked, display_id, api_token, log)
+        yield Server(base, token, revoked, display_id, api_token, log, instance, played)
 
 
 @dataclass
@@ -252,12 +268,13 @@ def test_commands_reach_the_kiosk(server: Server, connected: Kiosk) -> None:
 
 
 def test_plays_and_heartbeats_are_taken_over_the_socket(server: Server, connected: Kiosk) -> None:
+    slide, revision = server.played
     play = {
         "id": "socket-play-0001",
-        "slide": 1,
-        "revision": 1,
+        "slide": slide,
+        "revision": revision,
         "language": "da",
-        "started_at": "2026-11-26T09:00:00+01:00",
+        "started_at": (utcnow() - timedelta(minutes=3)).isoformat(),
         "duration_ms": 8000,
     }
     beat = {
@@ -269,10 +286,22 @@ def test_plays_and_heartbeats_are_taken_over_the_socket(server: Server, connecte
     }
 
     first = connected.client.call("plays", [play], namespace="/player")
-    again = connected.client.call("plays", [play], namespace="/player")
+    again = connected.client.call("plays", [play], namespace="/player")  # after a reconnect
+    mixed = connected.client.call(
+        "plays",
+        [{**play, "id": "socket-play-0002"}, {**play, "id": "socket-play-0003", "duration_ms": -1}],
+        namespace="/player",
+    )
     answer = connected.client.call("heartbeat", beat, namespace="/player")
 
-    assert (first, again, answer) == ({"accepted": 1}, {"accepted": 0}, None)
+    assert (first, again, answer) == ({"accepted": 1, "refused": []},) * 2 + (None,)
+    assert mixed["accepted"] == 1
+    assert [(r["index"], r["id"]) for r in mixed["refused"]] == [(1, "socket-play-0003")]
+    assert "1 of 2 plays refused" in mixed["error"]
+    deadline = time.monotonic() + WAIT_S
+    while server.stored_plays(server.display_id) != ["socket-play-0001", "socket-play-0002"]:
+        assert time.monotonic() < deadline, server.stored_plays(server.display_id)
+        time.sleep(0.2)
 
 
 @pytest.mark.parametrize(
@@ -282,8 +311,9 @@ def test_plays_and_heartbeats_are_taken_over_the_socket(server: Server, connecte
         ("heartbeat", "beat", "object"),
         ("ack", {"alert_id": "1"}, "alert_id"),
         ("ack", {"alert_id": 999_999}, "no alert"),
-        ("plays", {"not": "a list"}, "list"),
-        ("plays", [{"id": "x"}], "malformed"),
+        ("plays", {"not": "a list"}, "JSON array"),
+        ("plays", [{"id": "x"}], "1 of 1 plays refused"),
+        ("plays", [{}] * 1001, "at most 1000"),
         ("self_destruct", {}, "unknown event"),
     ],
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,45 @@ def test_import_and_export_round_trip_on_postgres(postgres_url: str, tmp_path: P
     for path in exported:
         twin = tmp_path / "from-sqlite" / path.relative_to(tmp_path / "from-postgres")
         assert twin.read_text() == path.read_text(), path.name
+
+
+def test_plays_are_taken_once_rolled_up_and_reported_on_postgres(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    from zoneinfo import ZoneInfo
+
+    from signage.db import utcnow
+    from signage.reports.rollups import roll_up
+    from tests.integration.test_plays import Kiosk, make_alert, make_slides, raw_sums, rolled_sums
+    from tests.integration.test_plays import scatter as spread
+
+    app = create_app(make_settings(tmp_path / "instance", postgres_url))
+    database: Database = app.extensions["signage.db"]
+    upgrade(database.engine)
+    world = build_world(database)
+    client = app.test_client()
+    manager = Api(client, world.tokens["manager"])
+    display = world.displays["bibliotek"]
+    token = manager.post(f"displays/{display}/token").get_json()["token"]
+    kiosk = Kiosk(
+        client,
+        app,
+        display,
+        {"Authorization": f"Bearer {token}"},
+        make_slides(database, world.locations["bibliotek"], 3),
+        make_alert(database, world.locations["bibliotek"]),
+    )
+    plays = spread([kiosk], 200, seed=11)[display]
+
+    assert kiosk.send(plays).status_code == 202
+    assert kiosk.send(plays[:50]).status_code == 202  # sent again after a reconnect
+    kiosk.flush()
+    with database.transaction() as session:
+        roll_up(session, ZoneInfo("Europe/Copenhagen"), utcnow(), timedelta(days=90))
+    raw_hours, raw_days = raw_sums(database)
+
+    assert sum(v for k, v in raw_hours.items() if k[-1] == "plays") == 200
+    assert rolled_sums(database) == (raw_hours, raw_days)
+    by_day = manager.get("reports/plays", query_string={"group_by": "day"}).get_json()
+    assert sum(item["plays"] + item["alert_plays"] for item in by_day["items"]) == 200
+    database.dispose()
