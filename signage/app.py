@@ -17,6 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from signage.config import Settings
 from signage.db import Database
 from signage.errors import SignageError
+from signage.net import fetch
 from signage.resources import resource_dir
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # JSON and forms; media uploads get their own limit
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SIGNAGE_CSP=content_security_policy(settings),
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    fetch.configure(settings.fetch)  # web page slides are checked with the same rules
     app.extensions["signage.db"] = Database(settings.database_url)
     _init_extensions(app)
     _register_blueprints(app)

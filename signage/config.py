@@ -6,6 +6,7 @@ All environment parsing happens here and nowhere else; the rest of the code rece
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field, replace
@@ -16,6 +17,7 @@ import yaml
 
 from signage.accounts.permissions import Role
 from signage.alerts.cap import AreaMap
+from signage.net.fetch import FetchPolicy, Network
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_TIMEZONE = "Europe/Copenhagen"
@@ -70,6 +72,26 @@ class MediaLimits:
             grace_hours=_whole(env, "SIGNAGE_MEDIA_GRACE_HOURS", 168, low=0),
             workers=_whole(env, "SIGNAGE_MEDIA_WORKERS", 1),
         )
+
+
+def fetch_policy_from_env(env: dict[str, str]) -> FetchPolicy:
+    """The outbound-fetch guard's settings: networks trusted although private
+    (SIGNAGE_FETCH_ALLOW, comma-separated, such as 10.20.0.0/16), the size cap
+    (SIGNAGE_FETCH_MAX_MB) and the read timeout (SIGNAGE_FETCH_TIMEOUT_S)."""
+    allow: list[Network] = []
+    for raw in (env.get("SIGNAGE_FETCH_ALLOW") or "").split(","):
+        if raw.strip():
+            try:
+                allow.append(ipaddress.ip_network(raw.strip(), strict=False))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"SIGNAGE_FETCH_ALLOW: {raw.strip()!r} is not a network such as 10.20.0.0/16"
+                ) from exc
+    return FetchPolicy(
+        allow=tuple(allow),
+        max_bytes=_whole(env, "SIGNAGE_FETCH_MAX_MB", 5) * MB,
+        read_timeout_s=float(_whole(env, "SIGNAGE_FETCH_TIMEOUT_S", 15)),
+    )
 
 
 PASSWORD_LOGIN_MODES = ("all", "admins", "off")
@@ -175,6 +197,8 @@ class Settings:
     # A display silent this long inside its power windows is reported to its managers.
     offline_notify_minutes: int = 5
     log_format: str = "text"  # text | json (one JSON object a line)
+    # The outbound-fetch guard (feeds, CAP polling, web page slides).
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
     extra: dict[str, object] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -232,6 +256,7 @@ class Settings:
             smtp=SmtpSettings.from_env(env),
             offline_notify_minutes=_whole(env, "SIGNAGE_OFFLINE_NOTIFY_MINUTES", 5),
             log_format=log_format,
+            fetch=fetch_policy_from_env(env),
         )
 
 
