@@ -141,6 +141,7 @@ def _select_locale() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     import signage.api.alerts
+    import signage.api.feeds
     import signage.api.media  # noqa: F401 - these add their routes to the API blueprint
     from signage.api.alerts import feeds as feeds_bp
     from signage.api.views import bp as api_bp

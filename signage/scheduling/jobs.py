@@ -20,6 +20,7 @@ from signage.config import SmtpSettings
 from signage.content import renditions
 from signage.content.media import collect_unused
 from signage.db import Database, utcnow
+from signage.feeds.jobs import FeedRefresher
 from signage.monitoring import counters, mail, outages
 from signage.monitoring.notices import Announcer
 from signage.realtime import Notifier, displays_updated
@@ -40,6 +41,7 @@ RENDITION_SWEEP_EVERY_S = 2
 MEDIA_COLLECT_EVERY_S = 3600
 OUTAGE_SWEEP_EVERY_S = 30
 MAIL_SWEEP_EVERY_S = 15
+FEED_SWEEP_EVERY_S = 30  # each feed is fetched when its own refresh interval has passed
 
 
 @dataclass
@@ -53,6 +55,7 @@ class Sweeps:
     # A display silent this long inside its power windows is announced to its managers.
     outage_after: timedelta = timedelta(minutes=5)
     smtp: SmtpSettings | None = None  # None: console notifications only, no email
+    feeds: FeedRefresher | None = None  # None: feeds are not refreshed here
 
     @property
     def database(self) -> Database:
@@ -148,6 +151,13 @@ class Sweeps:
             return
         self._record("send_mail", lambda: mail.deliver_pending(self.database, smtp, self.clock()))
 
+    def refresh_feeds(self) -> None:
+        """Fetch the feeds that are due; a failing feed keeps its last good items."""
+        refresher = self.feeds
+        if refresher is None:
+            return
+        self._record("refresh_feeds", refresher.run_once)
+
     def make_renditions(self) -> None:
         """Plan what new screen sizes need, then make pending renditions in the pool."""
         worker = self.renditions
@@ -201,6 +211,7 @@ def schedule_sweeps(scheduler: BaseScheduler, sweeps: Sweeps) -> BaseScheduler:
         (sweeps.collect_media, MEDIA_COLLECT_EVERY_S),
         (sweeps.watch_outages, OUTAGE_SWEEP_EVERY_S),
         (sweeps.send_mail, MAIL_SWEEP_EVERY_S),
+        (sweeps.refresh_feeds, FEED_SWEEP_EVERY_S),
     ]
     for job, seconds in jobs:
         scheduler.add_job(
