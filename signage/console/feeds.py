@@ -53,13 +53,14 @@ def failure_sentence(feed: Feed) -> str:
     return str(FAILURES.get(feed.error_code, _("Something went wrong.")))
 
 
-def when(value: datetime | str | None) -> str:
+def when(value: date | str | None) -> str:
     """An instant (or an item's ISO text, or an all-day date) in the console's zone."""
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+            value = datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if isinstance(value, datetime):
         return str(format_datetime(value, "short"))
     if isinstance(value, date):

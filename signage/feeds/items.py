@@ -100,7 +100,8 @@ def _news_item(entry: Mapping[str, Any]) -> dict[str, Any] | None:
         item["summary"] = summary
     stamp = entry.get("published_parsed") or entry.get("updated_parsed")
     if stamp:
-        item["published"] = datetime(*stamp[:6], tzinfo=UTC).isoformat()
+        year, month, day, hour, minute, second = stamp[:6]
+        item["published"] = datetime(year, month, day, hour, minute, second, tzinfo=UTC).isoformat()
     return item
 
 
