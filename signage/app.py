@@ -18,6 +18,7 @@ from signage.cluster import change_signal, socketio_channel
 from signage.config import Settings
 from signage.db import Database
 from signage.errors import SignageError
+from signage.net import fetch
 from signage.resources import resource_dir
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # JSON and forms; media uploads get their own limit
@@ -81,6 +82,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SIGNAGE_CSP=content_security_policy(settings),
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    fetch.configure(settings.fetch)  # web page slides are checked with the same rules
     app.extensions["signage.db"] = Database(
         settings.database_url, on_change=change_signal(settings)
     )
@@ -146,6 +148,7 @@ def _select_locale() -> str:
 
 def _register_blueprints(app: Flask) -> None:
     import signage.api.alerts
+    import signage.api.feeds
     import signage.api.media
     import signage.api.reports  # noqa: F401 - these add their routes to the API blueprint
     from signage.api.alerts import feeds as feeds_bp

@@ -274,19 +274,34 @@ def _sweeps(settings: Any, notifier: Any) -> Any:
     from datetime import timedelta
 
     from signage.content.renditions import RenditionWorker
+    from signage.feeds.jobs import FeedRefresher
+    from signage.net import fetch
     from signage.realtime import manifest_publisher
     from signage.scheduling.jobs import Sweeps
     from signage.scheduling.propagator import Propagator
 
     database = _database(settings)
+    fetch.configure(settings.fetch)
+    propagator = Propagator(
+        database, settings.timezone, settings.language, manifest_publisher(notifier)
+    )
     return Sweeps(
-        Propagator(database, settings.timezone, settings.language, manifest_publisher(notifier)),
+        propagator,
         RenditionWorker(database, settings.media_dir, notifier, settings.media.workers),
         timedelta(hours=settings.media.grace_hours),
         notifier,
         outage_after=timedelta(minutes=settings.offline_notify_minutes),
         smtp=settings.smtp,
         play_retention=timedelta(days=settings.play_retention_days),
+        feeds=FeedRefresher(
+            database,
+            propagator.clock,
+            settings.timezone,
+            settings.language,
+            settings.cap_areas,
+            settings.fetch,
+            notifier,
+        ),
     )
 
 

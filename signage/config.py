@@ -7,6 +7,7 @@ All environment parsing happens here and nowhere else; the rest of the code rece
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import os
 import re
 import secrets
@@ -19,6 +20,7 @@ import yaml
 
 from signage.accounts.permissions import Role
 from signage.alerts.cap import AreaMap
+from signage.net.fetch import FetchPolicy, Network
 
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_TIMEZONE = "Europe/Copenhagen"
@@ -77,6 +79,26 @@ class MediaLimits:
             grace_hours=_whole(env, "SIGNAGE_MEDIA_GRACE_HOURS", 168, low=0),
             workers=_whole(env, "SIGNAGE_MEDIA_WORKERS", 1),
         )
+
+
+def fetch_policy_from_env(env: dict[str, str]) -> FetchPolicy:
+    """The outbound-fetch guard's settings: networks trusted although private
+    (SIGNAGE_FETCH_ALLOW, comma-separated, such as 10.20.0.0/16), the size cap
+    (SIGNAGE_FETCH_MAX_MB) and the read timeout (SIGNAGE_FETCH_TIMEOUT_S)."""
+    allow: list[Network] = []
+    for raw in (env.get("SIGNAGE_FETCH_ALLOW") or "").split(","):
+        if raw.strip():
+            try:
+                allow.append(ipaddress.ip_network(raw.strip(), strict=False))
+            except ValueError as exc:
+                raise ConfigError(
+                    f"SIGNAGE_FETCH_ALLOW: {raw.strip()!r} is not a network such as 10.20.0.0/16"
+                ) from exc
+    return FetchPolicy(
+        allow=tuple(allow),
+        max_bytes=_whole(env, "SIGNAGE_FETCH_MAX_MB", 5) * MB,
+        read_timeout_s=float(_whole(env, "SIGNAGE_FETCH_TIMEOUT_S", 15)),
+    )
 
 
 PASSWORD_LOGIN_MODES = ("all", "admins", "off")
@@ -187,6 +209,8 @@ class Settings:
     # Raw plays are personal-data adjacent (who stood where when): kept this long, then
     # only the hourly and daily roll-ups remain (DESIGN.md, "Personal data").
     play_retention_days: int = 90
+    # The outbound-fetch guard (feeds, CAP polling, web page slides).
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
     extra: dict[str, object] = field(default_factory=dict)
 
     def with_overrides(self, **changes: object) -> Settings:
@@ -254,6 +278,7 @@ class Settings:
             play_retention_days=_whole(
                 env, "SIGNAGE_PLAY_RETENTION_DAYS", 90, low=MIN_PLAY_RETENTION_DAYS
             ),
+            fetch=fetch_policy_from_env(env),
         )
 
 

@@ -12,6 +12,7 @@ from signage.content.models import (
     Theme,
 )
 from signage.db import Base
+from signage.feeds.models import Feed
 from signage.monitoring.models import Counter, DisplayOutage, Notification, OutgoingMail
 from signage.reports.models import PlayDay, PlayEvent, PlayHour, PlayMark
 from signage.scheduling.models import Change, JobRun, Manifest, PropagatorState, Schedule
@@ -34,6 +35,7 @@ __all__ = [
     "Counter",
     "Display",
     "DisplayOutage",
+    "Feed",
     "Grant",
     "Group",
     "GroupMember",

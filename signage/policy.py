@@ -57,6 +57,7 @@ COLLECTION_WRITERS: dict[str, Access] = {
     "playlists": MANAGER,
     "slides": EDITOR,
     "schedules": MANAGER,
+    "feeds": EDITOR,  # a CAP feed needs a communicator (FeedService decides)
 }
 ADMIN_ONLY_READS = {"users", "grants"}
 
@@ -103,6 +104,8 @@ ROUTES: dict[tuple[str, str], Access] = {
     # Alerting systems send CAP with a narrow token; communicators may too.
     ("api.cap_ingest", "POST"): role(Role.COMMUNICATOR, scope=Scope.CAP_INGEST),
     ("feeds.cap_feed", "GET"): PUBLIC,  # only alerts that reach public screens
+    # The intranet pushes items with a narrow token; editors of the feed may too.
+    ("api.feeds_push", "POST"): role(Role.EDITOR, scope=Scope.FEED_PUSH),
     ("kiosk.page", "GET"): PUBLIC,  # the pairing screen, or a kiosk with its stored token
     ("kiosk.service_worker", "GET"): PUBLIC,
     ("kiosk.library", "GET"): PUBLIC,  # whitelisted browser libraries from node_modules

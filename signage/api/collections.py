@@ -23,6 +23,8 @@ from signage.content.schemas import (
 )
 from signage.content.services import PlaylistService, SlideService, ThemeService
 from signage.crud import CrudService
+from signage.feeds.schemas import FeedIn, FeedPatch
+from signage.feeds.services import FeedService
 from signage.scheduling.schemas import ScheduleIn, SchedulePatch
 from signage.scheduling.services import ScheduleService
 from signage.schemas import Payload
@@ -77,6 +79,7 @@ COLLECTIONS: dict[str, Collection] = {
         ),
         Collection("playlists", PlaylistService(), PlaylistIn, PlaylistPatch, serializers.playlist),
         Collection("slides", SlideService(), SlideIn, SlidePatch, serializers.slide),
+        Collection("feeds", FeedService(), FeedIn, FeedPatch, serializers.feed),
         Collection(
             "schedules",
             ScheduleService(),

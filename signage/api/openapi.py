@@ -48,6 +48,20 @@ REVISION = shape(
     decided_at=nullable(TIME),
 )
 GRANT = shape(id=INT, user_id=INT, role=STR, location_id=INT, created_at=TIME)
+# A feed item: plain text (markup is stripped on the server), instants with their offset.
+FEED_ITEM = {
+    "type": "object",
+    "properties": {
+        "title": STR,
+        "summary": STR,
+        "place": STR,
+        "published": TIME,
+        "starts": STR,  # a date-time, or a date for an all-day event
+        "ends": STR,
+        "all_day": BOOL,
+    },
+    "required": ["title"],
+}
 
 RESOURCES: dict[str, dict[str, Any]] = {
     "Location": shape(
@@ -149,6 +163,21 @@ RESOURCES: dict[str, dict[str, Any]] = {
         weight=INT,
         created_at=TIME,
     ),
+    "Feed": shape(
+        id=INT,
+        name=STR,
+        location_id=INT,
+        kind={"enum": ["rss", "ical", "push", "cap"]},
+        url=nullable(STR),
+        refresh_s=INT,
+        status={"enum": ["ok", "failing", "waiting"]},
+        items=array(FEED_ITEM),
+        items_changed_at=nullable(TIME),
+        checked_at=nullable(TIME),
+        ok_at=nullable(TIME),
+        error=nullable(shape(code=STR, message=STR, at=TIME)),
+        created_at=TIME,
+    ),
     "AuditEvent": shape(
         id=INT,
         at=TIME,
@@ -229,6 +258,7 @@ COLLECTION_RESOURCES = {
     "playlists": "Playlist",
     "slides": "Slide",
     "schedules": "Schedule",
+    "feeds": "Feed",
 }
 
 
@@ -340,7 +370,7 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
         if action != "submit":
             operation["requestBody"] = review
         paths[f"/api/v1/slides/{{item_id}}/{action}"] = {"parameters": ID_PARAM, "post": operation}
-    from signage.api.openapi_devices import alert_paths, kiosk_paths, media_paths
+    from signage.api.openapi_devices import alert_paths, feed_paths, kiosk_paths, media_paths
 
     paths.update(media_paths())
     paths.update(kiosk_paths(components))
@@ -348,6 +378,7 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
     from signage.api.openapi_reports import report_paths
 
     paths.update(report_paths())
+    paths.update(feed_paths(components))
     paths["/api/v1/displays/{item_id}/token"] = {
         "parameters": ID_PARAM,
         "post": {

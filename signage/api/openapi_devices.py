@@ -150,6 +150,30 @@ CAP_OUTCOME = shape(
 )
 
 
+def feed_paths(components: dict[str, Any]) -> dict[str, Any]:
+    from signage.feeds.schemas import PushIn
+
+    return {
+        "/api/v1/feeds/{item_id}/items": {
+            "parameters": ID_PARAM,
+            "post": {
+                "summary": "Replace a push feed's items (token scope feed:push, whose user is "
+                "an editor of the feed's location; or an editor). At most 50 items and 256 KB; "
+                "markup in the text is stripped",
+                "operationId": "feeds_push",
+                "requestBody": body(PushIn, components),
+                "responses": {
+                    "200": answer("The feed with its new items", ref("Feed")),
+                    **ERRORS,
+                    "404": answer("No such feed, or not one this caller may push to", ref("Error")),
+                    "409": answer("Not a push feed", ref("Error")),
+                    "413": answer("Larger than 256 KB", ref("Error")),
+                },
+            },
+        }
+    }
+
+
 def alert_paths(components: dict[str, Any]) -> dict[str, Any]:
     from signage.alerts.schemas import AlertIn
 

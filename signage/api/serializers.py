@@ -11,6 +11,7 @@ from sqlalchemy.orm import object_session
 from signage.accounts.models import AuditEvent, Grant, User
 from signage.alerts.models import Alert
 from signage.content.models import Media, Playlist, Rendition, Slide, SlideRevision, Theme
+from signage.feeds.models import Feed
 from signage.scheduling.models import Schedule
 from signage.scheduling.services import target_of
 from signage.screens.models import Display, Group, Location
@@ -74,6 +75,29 @@ def theme(obj: Theme) -> dict[str, Any]:
         "location_id": obj.location_id,
         "year": obj.year,
         "color": obj.color,
+        "created_at": iso(obj.created_at),
+    }
+
+
+def feed(obj: Feed) -> dict[str, Any]:
+    """A feed with its cached items and the state of its last refresh: `ok`, `failing`
+    (the items shown are the last good ones) or `waiting` (not fetched yet)."""
+    status = "failing" if obj.error_code else "ok" if obj.ok_at else "waiting"
+    return {
+        "id": obj.id,
+        "name": obj.name,
+        "location_id": obj.location_id,
+        "kind": obj.kind,
+        "url": obj.url,
+        "refresh_s": obj.refresh_s,
+        "status": status,
+        "items": obj.items,
+        "items_changed_at": iso(obj.items_changed_at),
+        "checked_at": iso(obj.checked_at),
+        "ok_at": iso(obj.ok_at),
+        "error": {"code": obj.error_code, "message": obj.error, "at": iso(obj.error_at)}
+        if obj.error_code
+        else None,
         "created_at": iso(obj.created_at),
     }
 

@@ -144,6 +144,7 @@ MENU = (
     ("console.media", _l("Media")),
     ("console.slides", _l("Slides")),
     ("console.approvals", _l("Approval")),
+    ("console.feeds", _l("Feeds")),
     ("console.playlists", _l("Playlists")),
     ("console.schedules", _l("Schedules")),
     ("console.alerts_index", _l("Alerts")),

@@ -4,6 +4,7 @@ from signage.console import (  # noqa: F401 - importing registers the pages
     admin,
     alerts,
     dashboard,
+    feeds,
     library,
     moderation,
     notifications,

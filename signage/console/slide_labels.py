@@ -10,7 +10,9 @@ from flask_babel import lazy_gettext as _l
 from signage.content.models import Slide
 from signage.content.templates import KINDS, PICTOGRAMS
 
-_FIRST = ("text", "image_text", "image", "news", "calendar", "qr", "clock")
+_FIRST = (
+    "text", "image_text", "image", "news", "calendar", "feed_news", "feed_events", "qr", "clock",
+)  # fmt: skip
 TEMPLATE_ORDER: tuple[str, ...] = (*_FIRST, *(kind for kind in KINDS if kind not in _FIRST))
 
 TEMPLATE_LABELS = {
@@ -24,6 +26,8 @@ TEMPLATE_LABELS = {
     "video": _l("Video"),
     "pdf_page": _l("PDF page"),
     "webpage": _l("Web page"),
+    "feed_news": _l("News from a feed"),
+    "feed_events": _l("Upcoming events from a calendar"),
 }
 
 FIELD_LABELS = {
@@ -38,6 +42,15 @@ FIELD_LABELS = {
     "source": _l("Source"),
     "date": _l("Date"),
     "events": _l("Events (one a line)"),
+    "feed": _l("Feed"),
+    "count": _l("How many items at most"),
+}
+
+FEED_KIND_LABELS = {
+    "rss": _l("RSS or Atom news"),
+    "ical": _l("Calendar (iCalendar)"),
+    "push": _l("Pushed by another system"),
+    "cap": _l("CAP alerts"),
 }
 LONG_FIELDS = frozenset({"body", "events"})
 FIT_LABELS = {"fit": _l("Show the whole picture"), "fill": _l("Fill the screen (may crop)")}

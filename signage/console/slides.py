@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -34,6 +35,7 @@ from signage.console.slide_form import (
     translatable,
 )
 from signage.console.slide_labels import (
+    FEED_KIND_LABELS,
     FIELD_LABELS,
     FIT_LABELS,
     LANGUAGES,
@@ -50,8 +52,17 @@ from signage.console.slide_labels import (
 from signage.content.models import Media, Slide, SlideRevision, Theme
 from signage.content.renditions import mode_of
 from signage.content.services import SlideService, ThemeService
-from signage.content.templates import TEMPLATES
+from signage.content.templates import (
+    DEFAULT_FEED_COUNT,
+    FEED_TEMPLATES,
+    TEMPLATES,
+    feed_id_of,
+)
+from signage.db import utcnow
 from signage.errors import Forbidden, NotFound, SignageError
+from signage.feeds.items import shown_items
+from signage.feeds.models import CAP, Feed
+from signage.feeds.services import FeedService
 from signage.policy import EDITOR, VIEWER
 from signage.web import db_session
 
@@ -212,6 +223,7 @@ def editor(
         locations=locations,
         themes=readable_themes(session, principal),
         media=media_choices(session, principal, keep),
+        feeds=feed_choices(session, principal),
         reviewer=reviewer_name(session, slide),
         live_note=live_note(slide) if slide is not None else "",
         status_labels=STATUS_LABELS,
@@ -234,6 +246,16 @@ def editor(
         media_kind=media_kind,
     )
     return html, status
+
+
+def feed_choices(session: Session, principal: Principal) -> list[tuple[str, str]]:
+    """The feeds a feed slide may show: those the editor can see, CAP feeds aside (they
+    become alerts, not slides)."""
+    query = FeedService().readable_query(principal).where(Feed.kind != CAP).order_by(Feed.name)
+    return [
+        (str(feed.id), f"{feed.name} ({FEED_KIND_LABELS[feed.kind]})")
+        for feed in session.scalars(query)
+    ]
 
 
 def templates_json() -> dict[str, Any]:
@@ -301,7 +323,19 @@ def preview_data(session: Session, revision: SlideRevision) -> dict[str, Any]:
         "pictogram": revision.pictogram,
         "alt": revision.alt,
         "assets": assets,
+        "items": preview_items(session, revision),
     }
+
+
+def preview_items(session: Session, revision: SlideRevision) -> list[dict[str, Any]]:
+    """A feed slide's items as a screen would show them now."""
+    fields = revision.fields or {}
+    feed = session.get(Feed, feed_id_of(fields) or 0) if revision.kind in FEED_TEMPLATES else None
+    if feed is None:
+        return []
+    count = str(fields.get("count") or DEFAULT_FEED_COUNT)
+    zone = ZoneInfo(current_app.config["SIGNAGE"].timezone)
+    return shown_items(revision.kind, feed.items, int(count), utcnow(), zone)
 
 
 def preview_page(data: dict[str, Any] | None, orientation: str) -> Response:

@@ -10,11 +10,13 @@ from signage import audit
 from signage.accounts.permissions import Principal, Role
 from signage.content import renditions
 from signage.content.models import Media, Playlist, PlaylistItem, Slide, SlideRevision, Theme
-from signage.content.templates import PICTOGRAMS, TEMPLATES, check_fields
+from signage.content.templates import PICTOGRAMS, TEMPLATES, check_fields, is_web_address
 from signage.core.recurrence import RecurrenceError, validate_span
 from signage.crud import CrudService, ensure_exist, get_or_404, require_write
 from signage.db import utcnow
 from signage.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from signage.feeds.services import feed_slide_problems
+from signage.net.fetch import FetchRefused, check_url
 from signage.screens.models import Location
 
 REVISION_FIELDS = ("kind", "fields", "variants", "pictogram", "alt", "media_id", "duration")
@@ -98,6 +100,8 @@ class SlideService(CrudService[Slide]):
             problems.append(f"unknown pictogram {content['pictogram']!r}")
         if TEMPLATES[kind].needs_media and content["media_id"] is None:
             problems.append(f"template {kind!r} needs a media_id")
+        problems += web_page_problems(kind, content["fields"] or {})
+        problems += feed_slide_problems(session, principal, kind, content["fields"] or {})
         if content["media_id"] is not None:
             media = session.get(Media, content["media_id"])
             if media is None or not principal.can_read(media.location_id):
@@ -156,6 +160,20 @@ class SlideService(CrudService[Slide]):
             slide.location_id,
             {"revision": revision.number},
         )
+
+
+def web_page_problems(kind: str, fields: dict[str, Any]) -> list[str]:
+    """A web page slide's address passes the outbound-fetch guard's address rules: a
+    screen in a public foyer must not be pointed at a router, a printer or an internal
+    service. The name is resolved here, from the server."""
+    url = fields.get("url")
+    if kind != "webpage" or not isinstance(url, str) or not is_web_address(url):
+        return []  # not a web page, or check_fields has said what is wrong
+    try:
+        check_url(url)
+    except FetchRefused as refused:
+        return [f"field 'url': screens may not show this address: {refused.detail}"]
+    return []
 
 
 def media_problems(kind: str, media: Media, fields: dict[str, Any]) -> list[str]:

@@ -37,14 +37,20 @@ TEMPLATES: dict[str, Template] = {
     "calendar": Template(required=("heading",), optional=("events", "footer")),
     "qr": Template(required=("heading", "url"), optional=("body",), url_fields=("url",)),
     "clock": Template(required=(), optional=("heading",)),
+    # Feed slides: their items come from a feed (signage.feeds), as plain text.
+    "feed_news": Template(required=("heading", "feed"), optional=("count", "footer")),
+    "feed_events": Template(required=("heading", "feed"), optional=("count", "footer")),
 }
+FEED_TEMPLATES = frozenset({"feed_news", "feed_events"})
+DEFAULT_FEED_COUNT = 5
 KINDS = tuple(TEMPLATES)
 # Fields that are addresses or numbers, not prose: they have no language variants.
-UNTRANSLATED = frozenset({"url", "refresh_s", "date", "fit", "page"})
+UNTRANSLATED = frozenset({"url", "refresh_s", "date", "fit", "page", "feed", "count"})
 # Fields with a fixed set of values: how a picture meets the screen, a PDF's page number.
 CHOICES: dict[str, frozenset[str]] = {
     "fit": frozenset({"fit", "fill"}),
     "page": frozenset(str(n) for n in range(1, 1000)),
+    "count": frozenset(str(n) for n in range(1, 11)),  # items a feed slide shows
 }
 
 # The bundled pictogram set (names from the icon package the player loads).
@@ -128,10 +134,22 @@ def _field_problem(kind: str, template: Template, name: str, value: Any) -> str 
         return f"field {name!r} must be an https:// or http:// address"
     if name in CHOICES and value not in CHOICES[name]:
         return _choice_problem(name)
+    if name == "feed" and not (value.isascii() and value.isdigit()):
+        return "field 'feed' must be a feed id such as '3'"
+    return None
+
+
+def feed_id_of(fields: dict[str, Any]) -> int | None:
+    """The feed a feed slide shows, from its `feed` field."""
+    raw = fields.get("feed")
+    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) < 16:
+        return int(raw)
     return None
 
 
 def _choice_problem(name: str) -> str:
     if name == "page":
         return "field 'page' must be a page number such as '1'"
+    if name == "count":
+        return "field 'count' must be a number of items from '1' to '10'"
     return f"field {name!r} must be one of: {', '.join(sorted(CHOICES[name]))}"

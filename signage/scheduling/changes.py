@@ -16,6 +16,7 @@ from signage.accounts.models import AuditEvent, Setting
 from signage.alerts.models import Alert
 from signage.content.models import Media, Playlist, PlaylistItem, Rendition, Slide, SlideRevision
 from signage.db import ON_CHANGE, utcnow
+from signage.feeds.models import Feed
 from signage.scheduling.models import Change, Schedule
 from signage.screens.models import Display, Group, GroupMember, Location
 
@@ -44,6 +45,10 @@ def _changes_of(obj: Any) -> list[tuple[str, int | None, str | None]]:
         return [("brand", None, None)] if obj.key == "brand" else []
     if isinstance(obj, Schedule):
         return [("schedule", obj.id, target) for target in _schedule_targets(obj)]
+    if isinstance(obj, Feed):
+        # A refresh that brings nothing new only touches the feed's status.
+        changed = inspect(obj).attrs["items"].history.has_changes()
+        return [("feed", obj.id, None)] if changed else []
     make = _CHANGE_OF.get(type(obj))
     return [(*make(obj), None)] if make else []
 

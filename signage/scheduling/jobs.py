@@ -23,6 +23,7 @@ from signage.config import SmtpSettings
 from signage.content import renditions
 from signage.content.media import collect_unused
 from signage.db import Database, utcnow
+from signage.feeds.jobs import FeedRefresher
 from signage.monitoring import counters, mail, outages
 from signage.monitoring.notices import Announcer
 from signage.realtime import Notifier, displays_updated
@@ -47,6 +48,7 @@ ROLLUP_SWEEP_EVERY_S = 60  # reports are at most a minute (and a flush) behind
 MEDIA_COLLECT_EVERY_S = 3600
 OUTAGE_SWEEP_EVERY_S = 30
 MAIL_SWEEP_EVERY_S = 15
+FEED_SWEEP_EVERY_S = 30  # each feed is fetched when its own refresh interval has passed
 
 
 @dataclass
@@ -61,6 +63,7 @@ class Sweeps:
     outage_after: timedelta = timedelta(minutes=5)
     smtp: SmtpSettings | None = None  # None: console notifications only, no email
     play_retention: timedelta = timedelta(days=90)  # raw plays; the roll-ups stay
+    feeds: FeedRefresher | None = None  # None: feeds are not refreshed here
 
     @property
     def database(self) -> Database:
@@ -168,6 +171,13 @@ class Sweeps:
 
         self._record("roll_up_plays", run)
 
+    def refresh_feeds(self) -> None:
+        """Fetch the feeds that are due; a failing feed keeps its last good items."""
+        refresher = self.feeds
+        if refresher is None:
+            return
+        self._record("refresh_feeds", refresher.run_once)
+
     def make_renditions(self) -> None:
         """Plan what new screen sizes need, then make pending renditions in the pool."""
         worker = self.renditions
@@ -226,6 +236,7 @@ def schedule_sweeps(
         (sweeps.collect_media, MEDIA_COLLECT_EVERY_S),
         (sweeps.watch_outages, OUTAGE_SWEEP_EVERY_S),
         (sweeps.send_mail, MAIL_SWEEP_EVERY_S),
+        (sweeps.refresh_feeds, FEED_SWEEP_EVERY_S),
     ]
     for job, seconds in jobs[0 if propagate else 1 :]:
         scheduler.add_job(

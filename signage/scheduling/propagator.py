@@ -21,6 +21,7 @@ from signage.core.model import Content, DisplaySpec, ScheduleSpec, Target, Targe
 from signage.core.timeline import Resolver
 from signage.crud import load_tree
 from signage.db import Database, utcnow
+from signage.feeds.services import slides_showing
 from signage.monitoring import counters
 from signage.scheduling.manifests import ManifestWriter, rebuild_time
 from signage.scheduling.models import Change, Manifest, PropagatorState, Schedule
@@ -263,6 +264,7 @@ class _Reach:
     playlists: set[int] = field(default_factory=set)
     slides: set[int] = field(default_factory=set)
     media: set[int] = field(default_factory=set)
+    feeds: set[int] = field(default_factory=set)
 
     def add(self, change: Change) -> None:
         if change.kind == "schedule":
@@ -279,11 +281,14 @@ class _Reach:
             "playlist": self.playlists,
             "slide": self.slides,
             "media": self.media,
+            "feed": self.feeds,
         }.get(change.kind)
         if bucket is not None:  # alerts travel over the socket, not in manifests
             bucket.add(change.entity_id)
 
     def resolve(self, session: Session) -> set[int] | None:
+        if self.feeds:
+            self.slides.update(slides_showing(session, self.feeds))
         if self.media:
             self.slides.update(
                 session.scalars(

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from signage.alerts.models import Alert
 from signage.content import renditions
 from signage.content.filetypes import BY_MIME
 from signage.content.models import Media, Playlist, Rendition, Slide, SlideRevision
+from signage.content.templates import DEFAULT_FEED_COUNT, FEED_TEMPLATES, feed_id_of
 from signage.core.model import (
     AlertSpec,
     Content,
@@ -32,6 +34,8 @@ from signage.core.model import (
     Tier,
 )
 from signage.core.recurrence import parse_date_or_datetime, parse_time_of_day
+from signage.feeds.items import shown_items
+from signage.feeds.models import Feed
 from signage.scheduling.manifests import ASSETS_BY_SCREEN
 from signage.scheduling.models import Schedule
 from signage.screens.models import Display, Group, GroupMember, Location
@@ -90,11 +94,14 @@ def schedule_spec(row: Schedule) -> ScheduleSpec:
     )
 
 
-def _slides(session: Session) -> tuple[dict[int, SlideSpec], dict[int, dict[str, Any]]]:
+def _slides(
+    session: Session, now: datetime, zone: ZoneInfo
+) -> tuple[dict[int, SlideSpec], dict[int, dict[str, Any]]]:
     specs: dict[int, SlideSpec] = {}
     payloads: dict[int, dict[str, Any]] = {}
     media = {m.id: m for m in session.scalars(select(Media))}
     ready = _ready_renditions(session)
+    feeds = _feed_items(session)
     rows = session.execute(
         select(Slide, SlideRevision).join(SlideRevision, Slide.live_revision_id == SlideRevision.id)
     )
@@ -103,6 +110,11 @@ def _slides(session: Session) -> tuple[dict[int, SlideSpec], dict[int, dict[str,
         pictures = (
             _pictures(asset, revision, ready.get(asset.id, {})) if asset is not None else None
         )
+        items = None
+        if revision.kind in FEED_TEMPLATES:
+            items = _shown(revision.kind, revision.fields or {}, feeds, now, zone)
+            # A feed slide with nothing to show (never fetched, no upcoming events) waits.
+            pictures = None if items else {}
         specs[slide.id] = SlideSpec(
             id=slide.id,
             revision=revision.id,
@@ -126,7 +138,27 @@ def _slides(session: Session) -> tuple[dict[int, SlideSpec], dict[int, dict[str,
         }
         if pictures is not None:
             payloads[slide.id][ASSETS_BY_SCREEN] = pictures
+        if items is not None:
+            payloads[slide.id]["items"] = items
     return specs, payloads
+
+
+def _feed_items(session: Session) -> dict[int, list[dict[str, Any]]]:
+    """Each feed's cached items (only feeds a playing feed slide names are used)."""
+    return {row.id: row.items for row in session.execute(select(Feed.id, Feed.items))}
+
+
+def _shown(
+    template: str,
+    fields: dict[str, Any],
+    feeds: dict[int, list[dict[str, Any]]],
+    now: datetime,
+    zone: ZoneInfo,
+) -> list[dict[str, Any]]:
+    feed_id = feed_id_of(fields)
+    items = feeds.get(feed_id, []) if feed_id is not None else []
+    count = str(fields.get("count") or DEFAULT_FEED_COUNT)
+    return shown_items(template, items or [], int(count) if count.isdigit() else 5, now, zone)
 
 
 RenditionFiles = dict[str, dict[str, Rendition]]  # name → ext → ready rendition
@@ -253,7 +285,7 @@ def load_snapshot(
     displays: set[int] | None = None,
 ) -> Snapshot:
     """Everything that may reach displays (all of them, or only `displays`)."""
-    slides, payloads = _slides(session)
+    slides, payloads = _slides(session, now, ZoneInfo(default_timezone))
     playlists = {
         p.id: PlaylistSpec(p.id, tuple((i.slide_id, i.duration) for i in p.items))
         for p in session.scalars(select(Playlist))

@@ -100,6 +100,43 @@ Infotavle.slides = (function () {
     return face;
   }
 
+  /* A feed slide's items: plain text from the server (never markup), set as text. */
+  function feedList(slide, fields, entries) {
+    const box = textBlock({ heading: fields.heading, footer: fields.footer }, slide, []);
+    const list = el("ul", "feed-items");
+    entries.forEach(function (parts) {
+      const item = el("li", "feed-item");
+      parts.forEach(function (part) {
+        if (part[1]) {
+          item.appendChild(el("div", part[0], part[1]));
+        }
+      });
+      list.appendChild(item);
+    });
+    box.insertBefore(list, box.querySelector(".footer"));
+    return box;
+  }
+
+  function feedItems(slide) {
+    return Array.isArray(slide.items) ? slide.items : [];
+  }
+
+  function hasEnded(item, now) {
+    const end = Date.parse(item.ends || item.starts || "");
+    return !isNaN(end) && end <= now && Boolean(item.ends);
+  }
+
+  function eventTime(item, timeZone) {
+    const start = new Date(item.starts);
+    if (isNaN(start.getTime())) {
+      return "";
+    }
+    // An all-day event is a date: read it as that day, whatever the display's zone.
+    return item.all_day
+      ? formatter("UTC", "day").format(start)
+      : formatter(timeZone, "event").format(start);
+  }
+
   const BUILDERS = {
     text: function (slide, fields) {
       return textBlock(fields, slide, ["body"]);
@@ -175,6 +212,36 @@ Infotavle.slides = (function () {
       }
       return box;
     },
+    feed_news: function (slide, fields) {
+      return feedList(
+        slide,
+        fields,
+        feedItems(slide).map(function (item) {
+          return [
+            ["feed-title", item.title],
+            ["feed-summary", item.summary],
+          ];
+        })
+      );
+    },
+    feed_events: function (slide, fields, ready, context) {
+      const now = Infotavle.clock.now();
+      return feedList(
+        slide,
+        fields,
+        feedItems(slide)
+          .filter(function (item) {
+            return !hasEnded(item, now);
+          })
+          .map(function (item) {
+            return [
+              ["feed-when", eventTime(item, context.timeZone)],
+              ["feed-title", item.title],
+              ["feed-place", item.place],
+            ];
+          })
+      );
+    },
     clock: function (slide, fields, ready, context) {
       const box = el("div", "clock-slide");
       if (slide.pictogram) {
@@ -238,10 +305,12 @@ Infotavle.slides = (function () {
   function formatter(timeZone, kind) {
     const key = timeZone + "|" + kind;
     if (!timeFormats[key]) {
-      const options =
-        kind === "time"
-          ? { hour: "2-digit", minute: "2-digit" }
-          : { weekday: "long", day: "numeric", month: "long", year: "numeric" };
+      const options = {
+        time: { hour: "2-digit", minute: "2-digit" },
+        date: { weekday: "long", day: "numeric", month: "long", year: "numeric" },
+        event: { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" },
+        day: { weekday: "short", day: "numeric", month: "short" },
+      }[kind];
       try {
         timeFormats[key] = new Intl.DateTimeFormat(
           "da-DK",

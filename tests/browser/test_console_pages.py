@@ -13,6 +13,8 @@ from playwright.sync_api import BrowserContext, Page
 from sqlalchemy import select
 
 from signage.db import Database, utcnow
+from signage.feeds.models import Feed
+from signage.feeds.services import record_failure
 from signage.scheduling.jobs import Sweeps
 from signage.scheduling.propagator import Propagator
 from signage.screens.models import Display
@@ -91,11 +93,31 @@ def an_offline_screen(server: Server) -> None:
     database.dispose()
 
 
+def a_failing_feed(server: Server) -> str:
+    """A feed that got its items once and now fails: its page shows both."""
+    created = server.api(
+        "POST",
+        "/feeds",
+        {"name": "Intranettet", "location_id": server.location_id(), "kind": "push"},
+    )
+    assert created.status_code == 201, created.text
+    feed_id = created.json()["id"]
+    pushed = server.api("POST", f"/feeds/{feed_id}/items", {"items": [{"title": "Personalemøde"}]})
+    assert pushed.status_code == 200, pushed.text
+    database = Database(f"sqlite:///{server.instance.path / 'signage.db'}")
+    with database.transaction() as session:
+        feed = session.get(Feed, feed_id)
+        assert feed is not None
+        record_failure(feed, "timeout", "intranet.example.org did not answer in time", utcnow())
+    database.dispose()
+    return f"/console/feeds/{feed_id}"
+
+
 # Pages each kind of user must reach by links (so the crawl checks them).
 MUST_REACH = {
-    ADMIN: ["/console/admin/audit"],
-    MANAGER: ["/console/notifications"],
-    EDITOR: [],
+    ADMIN: ["/console/admin/audit", "/console/feeds"],
+    MANAGER: ["/console/notifications", "/console/feeds"],
+    EDITOR: ["/console/feeds"],
 }
 
 
@@ -104,11 +126,13 @@ def test_every_console_page_is_accessible_and_has_no_inline_script(
     server: Server, staff_context: Callable[..., BrowserContext], email: str
 ) -> None:
     an_offline_screen(server)
+    feed_page = a_failing_feed(server)
     page = sign_in(staff_context(), server.base, email)
     pages = crawl(page, server.base)
     assert "/console" in pages
     assert len(pages) > 1, "the overview links to no other page"
     assert set(MUST_REACH[email]) <= set(pages)
+    assert feed_page in pages  # each of them may edit the feed: its page is linked
 
 
 def test_the_login_page_is_accessible_at_phone_width(

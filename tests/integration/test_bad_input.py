@@ -118,6 +118,8 @@ def valid_payload(name: str, world: World, admin: Api) -> dict[str, Any]:
             "location_id": bibliotek,
             "target": {"display_id": world.displays["bibliotek"]},
         }
+    if name == "feeds":
+        return {"name": "Intranettet", "location_id": bibliotek, "kind": "push"}
     raise AssertionError(f"no valid payload for {name}")
 
 

@@ -26,6 +26,7 @@ RESOURCES = [
     "Playlist",
     "Slide",
     "Schedule",
+    "Feed",
 ]
 
 
@@ -249,6 +250,7 @@ def create_one_of_each(admin: Api, world: World) -> dict[str, dict[str, Any]]:
         ),
         "Playlist": playlist,
         "Slide": slide,
+        "Feed": create("feeds", {"name": "Intranet", "location_id": bibliotek, "kind": "push"}),
         "Schedule": create(
             "schedules",
             {

@@ -1,0 +1,1 @@
+"""Talking to other hosts: the outbound-fetch guard (`signage.net.fetch`)."""
