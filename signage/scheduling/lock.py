@@ -15,7 +15,7 @@ from typing import IO, Protocol
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 SCHEDULER_LOCK = 0x5167_6E61_6A6F  # any fixed 64-bit number, the same in every process
@@ -63,10 +63,20 @@ class PostgresLock:
         return True
 
     def release(self) -> None:
-        connection, self._connection, self._held = self._connection, None, False
+        connection, held = self._connection, self._held
+        self._connection, self._held = None, False
         if connection is not None:
-            with contextlib.suppress(DBAPIError):
-                connection.close()  # a closed session lets go of its advisory locks
+            # A broken connection raises more than DBAPIError (an invalidated one wants
+            # a rollback first); then the server has let go of the lock already.
+            if held:
+                # Now, not when the server notices the session has gone: that happens
+                # after the close, and a standby asking at once would be refused.
+                with contextlib.suppress(SQLAlchemyError):
+                    connection.execute(
+                        text("SELECT pg_advisory_unlock(:key)"), {"key": SCHEDULER_LOCK}
+                    )
+            with contextlib.suppress(SQLAlchemyError):
+                connection.close()
         self.engine.dispose()
 
 
