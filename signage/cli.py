@@ -263,13 +263,19 @@ def _sweeps(settings: Any, notifier: Any) -> Any:
     from datetime import timedelta
 
     from signage.content.renditions import RenditionWorker
-    from signage.realtime import manifest_publisher
+    from signage.realtime import manifest_publisher, public_pages_publisher
     from signage.scheduling.jobs import Sweeps
     from signage.scheduling.propagator import Propagator
 
     database = _database(settings)
     return Sweeps(
-        Propagator(database, settings.timezone, settings.language, manifest_publisher(notifier)),
+        Propagator(
+            database,
+            settings.timezone,
+            settings.language,
+            manifest_publisher(notifier),
+            rebuilt=public_pages_publisher(notifier),
+        ),
         RenditionWorker(database, settings.media_dir, notifier, settings.media.workers),
         timedelta(hours=settings.media.grace_hours),
         notifier,
