@@ -12,6 +12,7 @@
   const POLL_MS = 2 * 60 * 1000; // while the socket is down
   const MAX_WAIT_MS = 60 * 60 * 1000;
   let timer = null; // the next fetch, when one is due
+  let dueAt = 0; // when that is (this browser's clock)
   let running = false;
   let again = false; // another refresh came in while fetching
   let socket = null;
@@ -42,22 +43,25 @@
   }
 
   function soon(delayMs) {
-    if (timer !== null) {
+    // Fetch within `delayMs`: keeps a pending fetch that is due sooner.
+    const at = Date.now() + delayMs;
+    if (timer !== null && dueAt <= at) {
       return;
     }
-    timer = window.setTimeout(function () {
-      timer = null;
-      fetchLive();
-    }, delayMs);
+    later(delayMs);
   }
 
   function later(delayMs) {
-    // Replace a pending fetch with one at `delayMs`.
+    // Fetch at `delayMs`, in place of any pending fetch.
     if (timer !== null) {
       window.clearTimeout(timer);
-      timer = null;
     }
-    soon(Math.max(0, Math.min(delayMs, MAX_WAIT_MS)));
+    const wait = Math.max(0, Math.min(delayMs, MAX_WAIT_MS));
+    dueAt = Date.now() + wait;
+    timer = window.setTimeout(function () {
+      timer = null;
+      fetchLive();
+    }, wait);
   }
 
   function jitter(maxMs) {
