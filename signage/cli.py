@@ -401,6 +401,7 @@ def demo(bind: str | None, content: Path | None) -> None:
             f"login:   {DEMO_ADMIN_EMAIL} / {password}",
             f"kiosk:   {base}/player?token={_demo_kiosk_token(settings)}  (the town hall foyer)",
             f"pairing: {base}/player  (a new screen: pair it from the console)",
+            f"public:  {base}/public/raadhuset  (the foyer's public slides, for everyone)",
         ]
     )
     _serve(bind, banner)
