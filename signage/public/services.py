@@ -27,6 +27,7 @@ from signage.alerts.models import Alert
 from signage.alerts.services import ALL_ROOM
 from signage.content.models import Media, Rendition, Slide, SlideRevision
 from signage.content.renditions import thumb_name
+from signage.content.templates import PICTOGRAMS, is_web_address
 from signage.core.timeline import Resolver
 from signage.realtime import display_room, group_room, location_room, public_content_room
 from signage.scheduling.models import Change
@@ -41,6 +42,7 @@ TEXT_FIELDS = ("heading", "date", "body", "events", "caption", "source", "footer
 LINK_KINDS = frozenset({"qr", "webpage"})
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 MAX_PICTURE_PX = 1920  # a web page needs no 4K rendition
+MAX_ROOM_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -322,6 +324,7 @@ def _slides(
         fields = payload.get("fields") or {}
         picture = pictures.get(revision.id)
         link = fields.get("url") if payload["kind"] in LINK_KINDS else None
+        pictogram = payload.get("pictogram")
         found.append(
             PublicSlide(
                 id=slide_id,
@@ -330,9 +333,10 @@ def _slides(
                 title=payload["title"],
                 text=_text(base, fields, TEXT_FIELDS),
                 variants=_variants(base, payload.get("variants"), TEXT_FIELDS),
-                link=link if isinstance(link, str) else None,
+                # Checked again on the way out: only http(s) addresses become links.
+                link=link if isinstance(link, str) and is_web_address(link) else None,
                 picture=_with_alt(picture, payload, fields) if picture else None,
-                pictogram=payload.get("pictogram"),
+                pictogram=pictogram if pictogram in PICTOGRAMS else None,
                 published=revision.decided_at or revision.created_at,
             )
         )
@@ -441,6 +445,8 @@ class PublicViews:
 
     entries: dict[int, tuple[int, PublicView]] = field(default_factory=dict)
     resolved: int = 0  # how many views were resolved (tests and benchmarks read it)
+    # A page's socket rooms by slug (None: not a public location), for connects.
+    room_entries: dict[str, tuple[int, list[str] | None]] = field(default_factory=dict)
 
     def get(
         self,
@@ -450,7 +456,7 @@ class PublicViews:
         default_timezone: str,
         base_language: str,
     ) -> PublicView:
-        last_change = session.scalar(select(func.max(Change.id))) or 0
+        last_change = _last_change(session)
         found = self.entries.get(location.id)
         if found is not None and found[0] == last_change and now < found[1].valid_until:
             return found[1]
@@ -458,6 +464,23 @@ class PublicViews:
         self.entries[location.id] = (last_change, view)
         self.resolved += 1
         return view
+
+    def rooms(self, session: Session, slug: str, default_timezone: str) -> list[str] | None:
+        """`page_rooms`, worked out once a change: a crowd of readers connecting at once
+        (a link shared widely) costs one query each."""
+        last_change = _last_change(session)
+        found = self.room_entries.get(slug)
+        if found is not None and found[0] == last_change:
+            return found[1]
+        if len(self.room_entries) > MAX_ROOM_ENTRIES:
+            self.room_entries.clear()  # made-up slugs must not grow the cache without end
+        rooms = page_rooms(session, slug, default_timezone)
+        self.room_entries[slug] = (last_change, rooms)
+        return rooms
+
+
+def _last_change(session: Session) -> int:
+    return int(session.scalar(select(func.max(Change.id))) or 0)
 
 
 # -- live updates ---------------------------------------------------------------------

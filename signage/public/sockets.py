@@ -9,7 +9,7 @@ from typing import Any
 from flask import current_app
 from flask_socketio import ConnectionRefusedError, join_room
 
-from signage.public.services import page_rooms
+from signage.public.views import public_views
 from signage.realtime import PUBLIC_NAMESPACE, socketio
 from signage.web import database
 
@@ -22,7 +22,7 @@ def connect(auth: Any = None) -> None:
     if not isinstance(slug, str) or not 0 < len(slug) <= MAX_SLUG_CHARS:
         raise ConnectionRefusedError("name a public location: auth {location: slug}")
     with database().sessions() as session:
-        rooms = page_rooms(session, slug, current_app.config["SIGNAGE"].timezone)
+        rooms = public_views().rooms(session, slug, current_app.config["SIGNAGE"].timezone)
     if rooms is None:
         raise ConnectionRefusedError("not_found")  # internal or missing: the same answer
     for room in rooms:

@@ -48,7 +48,8 @@ def _settings() -> Settings:
     return settings
 
 
-def _views() -> PublicViews:
+def public_views() -> PublicViews:
+    """This process's cache of public views (and of pages' socket rooms)."""
     found: PublicViews = current_app.extensions.setdefault("signage.public_views", PublicViews())
     return found
 
@@ -59,7 +60,7 @@ def current_view(slug: str) -> PublicView:
     if location is None:
         abort(404)
     settings = _settings()
-    return _views().get(session, location, utcnow(), settings.timezone, settings.language)
+    return public_views().get(session, location, utcnow(), settings.timezone, settings.language)
 
 
 # -- the pages ------------------------------------------------------------------------

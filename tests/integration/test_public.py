@@ -460,6 +460,17 @@ def test_a_page_listens_only_for_a_public_place(app: Flask, mirror: Mirror) -> N
     page_socket.disconnect("/public")
 
 
+def test_a_place_made_internal_refuses_new_listeners_at_once(
+    app: Flask, as_user: Any, world: World, mirror: Mirror
+) -> None:
+    first = socketio.test_client(app, namespace="/public", auth={"location": "bibliotek"})
+    assert first.is_connected("/public")
+    first.disconnect("/public")
+    as_user("admin").patch(f"locations/{world.locations['bibliotek']}", {"public": False})
+    later = socketio.test_client(app, namespace="/public", auth={"location": "bibliotek"})
+    assert not later.is_connected("/public")
+
+
 def test_propagation_tells_the_pages_above_rebuilt_screens_even_when_manifests_stay(
     database: Database, as_user: Any, world: World, mirror: Mirror
 ) -> None:
