@@ -6,8 +6,8 @@ cache against the same requests resolving every time (the baseline), in the same
 A fresh instance holds the demo content (`signage import` of the repository); requests go
 through the Flask test client in this process (no network), so the figures are the
 server's own work per request: the database reads, the resolve and the rendering. The
-cached run reads one row (the change log's last id) before rendering; the baseline
-drops the cache before every request. Target: a cached page costs at most half of
+cached run reads the change log's last id and the page's displays before rendering;
+the baseline drops the cache before every request. Target: a cached page costs at most half of
 a resolved one. Exits non-zero when it does not.
 """
 

@@ -31,6 +31,7 @@ from signage.content.templates import PICTOGRAMS, is_web_address
 from signage.core.timeline import Resolver
 from signage.realtime import display_room, group_room, location_room, public_content_room
 from signage.scheduling.models import Change
+from signage.scheduling.propagator import affected_displays
 from signage.scheduling.snapshot import Snapshot, display_specs, load_snapshot
 from signage.screens.models import Display, Location
 
@@ -272,9 +273,13 @@ def resolve_view(
     now: datetime,
     default_timezone: str,
     base_language: str,
+    display_ids: list[int] | None = None,
 ) -> PublicView:
+    """The view of a public location now; `display_ids`: the covered displays, when the
+    caller has them already."""
     places = _Places.load(session)
-    display_ids = covered_displays(session, location.id)
+    if display_ids is None:
+        display_ids = covered_displays(session, location.id)
     shown, until = _Shown(), now + LOOKAHEAD
     snapshot = None
     if display_ids:
@@ -439,11 +444,14 @@ def _alerts(session: Session, alert_ids: set[int], base: str) -> tuple[PublicAle
 # -- the cache ------------------------------------------------------------------------
 @dataclass
 class PublicViews:
-    """One process's views, one a location: kept until the change log moves (every
-    write a screen can notice appends to it, alerts and public flags included) or the
-    view's answer runs out, so a page read by many costs one resolve a change."""
+    """One process's views, one a location, kept until the view's answer runs out (the
+    next time one of its screens changes by itself) or a write reaches it. Every write a
+    screen can notice appends to the change log; when the log has moved, the changes are
+    mapped to the displays they reach, as propagation does, and a view whose displays
+    none of them reach is kept. So a page read by many costs one resolve a change of its
+    own, and edits elsewhere in a large municipality cost it a few queries."""
 
-    entries: dict[int, tuple[int, PublicView]] = field(default_factory=dict)
+    entries: dict[int, _Entry] = field(default_factory=dict)
     resolved: int = 0  # how many views were resolved (tests and benchmarks read it)
     # A page's socket rooms by slug (None: not a public location), for connects.
     room_entries: dict[str, tuple[int, list[str] | None]] = field(default_factory=dict)
@@ -457,11 +465,18 @@ class PublicViews:
         base_language: str,
     ) -> PublicView:
         last_change = _last_change(session)
+        covered = covered_displays(session, location.id)
         found = self.entries.get(location.id)
-        if found is not None and found[0] == last_change and now < found[1].valid_until:
-            return found[1]
-        view = resolve_view(session, location, now, default_timezone, base_language)
-        self.entries[location.id] = (last_change, view)
+        if (
+            found is not None
+            and now < found.view.valid_until
+            and found.covered == covered
+            and not _reached(session, found, last_change)
+        ):
+            found.change = last_change
+            return found.view
+        view = resolve_view(session, location, now, default_timezone, base_language, covered)
+        self.entries[location.id] = _Entry(last_change, covered, view)
         self.resolved += 1
         return view
 
@@ -477,6 +492,35 @@ class PublicViews:
         rooms = page_rooms(session, slug, default_timezone)
         self.room_entries[slug] = (last_change, rooms)
         return rooms
+
+
+@dataclass
+class _Entry:
+    change: int  # the change log's last id the view is known to be current for
+    covered: list[int]  # the displays it covers
+    view: PublicView
+
+
+# Changes a view is checked against one by one; beyond this many it is resolved afresh.
+MAX_CHANGES_CHECKED = 500
+# Kinds whose reach is not worked out here: alerts (their targets), locations (names and
+# public flags) and groups (tag members) make the view resolve again.
+RESOLVE_AGAIN_ON = frozenset({"alert", "location", "group"})
+
+
+def _reached(session: Session, entry: _Entry, last_change: int) -> bool:
+    """Whether a change after the entry's can reach a display it covers."""
+    if last_change == entry.change:
+        return False
+    if last_change - entry.change > MAX_CHANGES_CHECKED:
+        return True
+    changes = list(
+        session.scalars(select(Change).where(Change.id > entry.change, Change.id <= last_change))
+    )
+    if any(change.kind in RESOLVE_AGAIN_ON for change in changes):
+        return True
+    reached = affected_displays(session, changes)
+    return reached is None or bool(reached & set(entry.covered))
 
 
 def _last_change(session: Session) -> int:

@@ -436,6 +436,22 @@ def test_a_view_is_resolved_once_until_something_changes(
     assert views.resolved == 2
 
 
+def test_a_view_is_kept_while_changes_reach_only_other_screens(
+    app: Flask, client: FlaskClient, as_user: Any, world: World, mirror: Mirror
+) -> None:
+    views = PublicViews()
+    app.extensions["signage.public_views"] = views
+    assert client.get("/public/bibliotek").status_code == 200
+    elsewhere = make_slide(as_user, world, "Kun på plejehjemmet", public=True)
+    play(as_user, world, "kun-pleje", [elsewhere], "plejehjem")
+    assert client.get("/public/bibliotek").status_code == 200
+    assert views.resolved == 1  # the care home's screen is not the library's
+    here = make_slide(as_user, world, "Ny på biblioteket", public=True)
+    play(as_user, world, "kun-bib", [here], "bibliotek")
+    assert here in page(client, "/public/bibliotek")[1].ids("slide-")
+    assert views.resolved == 2
+
+
 # -- brand ------------------------------------------------------------------------------
 def test_the_brand_sheet_carries_the_palette_and_nothing_else(
     client: FlaskClient, as_user: Any
