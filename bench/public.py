@@ -26,7 +26,7 @@ from flask import Flask
 
 from signage.app import create_app
 from signage.config import Settings
-from signage.public.services import PublicViews
+from signage.public.cache import PublicViews
 
 RATIO_TARGET = 0.5
 REPO = Path(__file__).resolve().parents[1]

@@ -18,8 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage.accounts.permissions import LocationTree
@@ -29,42 +28,17 @@ from signage.content.models import Media, Rendition, Slide, SlideRevision
 from signage.content.renditions import thumb_name
 from signage.content.templates import PICTOGRAMS, is_web_address
 from signage.core.timeline import Resolver
+from signage.public.texts import TEXT_FIELDS, Text, text_of, variants_of
 from signage.realtime import display_room, group_room, location_room, public_content_room
-from signage.scheduling.models import Change
-from signage.scheduling.propagator import affected_displays
 from signage.scheduling.snapshot import Snapshot, display_specs, load_snapshot
 from signage.screens.models import Display, Location
 
 # How far ahead the next change of a screen's answer is looked for: a view is kept at
 # most this long when nothing is written.
 LOOKAHEAD = timedelta(hours=1)
-# Template fields that are text a reader wants, in reading order.
-TEXT_FIELDS = ("heading", "date", "body", "events", "caption", "source", "footer")
 LINK_KINDS = frozenset({"qr", "webpage"})
 SEVERITY_ORDER = {"critical": 0, "warning": 1, "info": 2}
 MAX_PICTURE_PX = 1920  # a web page needs no 4K rendition
-MAX_ROOM_ENTRIES = 10_000
-
-
-@dataclass(frozen=True)
-class Line:
-    field: str  # the template field it comes from: heading, body, footer…
-    text: str
-
-
-@dataclass(frozen=True)
-class Text:
-    """One language version of a slide's or an alert's text."""
-
-    language: str
-    direction: str  # ltr | rtl
-    lines: tuple[Line, ...]
-
-    def get(self, name: str) -> str | None:
-        return next((line.text for line in self.lines if line.field == name), None)
-
-    def without(self, name: str) -> tuple[Line, ...]:
-        return tuple(line for line in self.lines if line.field != name)
 
 
 @dataclass(frozen=True)
@@ -126,51 +100,6 @@ class PublicView:
     at: datetime  # when it was resolved
     valid_until: datetime  # the next time a covered screen's answer changes (at the latest)
     version: str  # changes whenever what the page shows changes
-
-
-# -- languages -------------------------------------------------------------------------
-def _locale(language: str) -> Locale | None:
-    try:
-        return Locale.parse(language.replace("-", "_"))
-    except (UnknownLocaleError, ValueError, TypeError):
-        return None
-
-
-def direction_of(language: str) -> str:
-    """`rtl` for languages written right to left (Arabic, Persian, Urdu, Hebrew…)."""
-    locale = _locale(language)
-    return "rtl" if locale is not None and locale.character_order == "right-to-left" else "ltr"
-
-
-def language_name(language: str) -> str:
-    """A language's name in that language (`English`, `Українська`, `العربية`), so a
-    reader finds their own; the code when Babel does not know it."""
-    locale = _locale(language)
-    name = locale.get_display_name(locale) if locale is not None else None
-    return (name[:1].upper() + name[1:]) if name else language
-
-
-def _text(language: str, fields: Mapping[str, Any], names: Iterable[str]) -> Text:
-    lines = tuple(
-        Line(name, value.strip())
-        for name in names
-        if isinstance(value := fields.get(name), str) and value.strip()
-    )
-    return Text(language, direction_of(language), lines)
-
-
-def _variants(
-    base: str, variants: Mapping[str, Any] | None, names: Iterable[str]
-) -> tuple[Text, ...]:
-    found = []
-    for language in sorted(variants or {}):
-        fields = (variants or {})[language]
-        if language == base or not isinstance(fields, Mapping):
-            continue
-        text = _text(language, fields, names)
-        if text.lines:
-            found.append(text)
-    return tuple(found)
 
 
 # -- which locations and displays ------------------------------------------------------
@@ -336,8 +265,8 @@ def _slides(
                 revision=revision.id,
                 kind=payload["kind"],
                 title=payload["title"],
-                text=_text(base, fields, TEXT_FIELDS),
-                variants=_variants(base, payload.get("variants"), TEXT_FIELDS),
+                text=text_of(base, fields, TEXT_FIELDS),
+                variants=variants_of(base, payload.get("variants"), TEXT_FIELDS),
                 # Checked again on the way out: only http(s) addresses become links.
                 link=link if isinstance(link, str) and is_web_address(link) else None,
                 picture=_with_alt(picture, payload, fields) if picture else None,
@@ -422,8 +351,8 @@ def _alerts(session: Session, alert_ids: set[int], base: str) -> tuple[PublicAle
         PublicAlert(
             id=alert.id,
             severity=alert.severity,
-            text=_text(base, {"heading": alert.title, "body": alert.body}, TEXT_FIELDS),
-            variants=_variants(
+            text=text_of(base, {"heading": alert.title, "body": alert.body}, TEXT_FIELDS),
+            variants=variants_of(
                 base,
                 {
                     language: {names[k]: v for k, v in fields.items() if k in names}
@@ -439,92 +368,6 @@ def _alerts(session: Session, alert_ids: set[int], base: str) -> tuple[PublicAle
     ]
     alerts.sort(key=lambda a: (SEVERITY_ORDER.get(a.severity, 9), -a.starts_at.timestamp(), a.id))
     return tuple(alerts)
-
-
-# -- the cache ------------------------------------------------------------------------
-@dataclass
-class PublicViews:
-    """One process's views, one a location, kept until the view's answer runs out (the
-    next time one of its screens changes by itself) or a write reaches it. Every write a
-    screen can notice appends to the change log; when the log has moved, the changes are
-    mapped to the displays they reach, as propagation does, and a view whose displays
-    none of them reach is kept. So a page read by many costs one resolve a change of its
-    own, and edits elsewhere in a large municipality cost it a few queries."""
-
-    entries: dict[int, _Entry] = field(default_factory=dict)
-    resolved: int = 0  # how many views were resolved (tests and benchmarks read it)
-    # A page's socket rooms by slug (None: not a public location), for connects.
-    room_entries: dict[str, tuple[int, list[str] | None]] = field(default_factory=dict)
-
-    def get(
-        self,
-        session: Session,
-        location: Location,
-        now: datetime,
-        default_timezone: str,
-        base_language: str,
-    ) -> PublicView:
-        last_change = _last_change(session)
-        covered = covered_displays(session, location.id)
-        found = self.entries.get(location.id)
-        if (
-            found is not None
-            and now < found.view.valid_until
-            and found.covered == covered
-            and not _reached(session, found, last_change)
-        ):
-            found.change = last_change
-            return found.view
-        view = resolve_view(session, location, now, default_timezone, base_language, covered)
-        self.entries[location.id] = _Entry(last_change, covered, view)
-        self.resolved += 1
-        return view
-
-    def rooms(self, session: Session, slug: str, default_timezone: str) -> list[str] | None:
-        """`page_rooms`, worked out once a change: a crowd of readers connecting at once
-        (a link shared widely) costs one query each."""
-        last_change = _last_change(session)
-        found = self.room_entries.get(slug)
-        if found is not None and found[0] == last_change:
-            return found[1]
-        if len(self.room_entries) > MAX_ROOM_ENTRIES:
-            self.room_entries.clear()  # made-up slugs must not grow the cache without end
-        rooms = page_rooms(session, slug, default_timezone)
-        self.room_entries[slug] = (last_change, rooms)
-        return rooms
-
-
-@dataclass
-class _Entry:
-    change: int  # the change log's last id the view is known to be current for
-    covered: list[int]  # the displays it covers
-    view: PublicView
-
-
-# Changes a view is checked against one by one; beyond this many it is resolved afresh.
-MAX_CHANGES_CHECKED = 500
-# Kinds whose reach is not worked out here: alerts (their targets), locations (names and
-# public flags) and groups (tag members) make the view resolve again.
-RESOLVE_AGAIN_ON = frozenset({"alert", "location", "group"})
-
-
-def _reached(session: Session, entry: _Entry, last_change: int) -> bool:
-    """Whether a change after the entry's can reach a display it covers."""
-    if last_change == entry.change:
-        return False
-    if last_change - entry.change > MAX_CHANGES_CHECKED:
-        return True
-    changes = list(
-        session.scalars(select(Change).where(Change.id > entry.change, Change.id <= last_change))
-    )
-    if any(change.kind in RESOLVE_AGAIN_ON for change in changes):
-        return True
-    reached = affected_displays(session, changes)
-    return reached is None or bool(reached & set(entry.covered))
-
-
-def _last_change(session: Session) -> int:
-    return int(session.scalar(select(func.max(Change.id))) or 0)
 
 
 # -- live updates ---------------------------------------------------------------------

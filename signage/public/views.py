@@ -31,7 +31,9 @@ from signage.config import Settings
 from signage.console.views import LANGUAGES
 from signage.db import utcnow
 from signage.public import feed, services
-from signage.public.services import PublicView, PublicViews
+from signage.public.cache import PublicViews
+from signage.public.services import PublicView
+from signage.public.texts import direction_of, language_name
 from signage.web import db_session
 
 bp = Blueprint("public", __name__, url_prefix="/public")
@@ -199,13 +201,13 @@ def _helpers() -> dict[str, Any]:
     current = str(get_locale() or _settings().language)
     return {
         "brand_name": _brand_name(),
-        "language_name": services.language_name,
-        "direction_of": services.direction_of,
+        "language_name": language_name,
+        "direction_of": direction_of,
         "base_language": _settings().language,
         "local_time": _local,
         "severity_label": severity_label,
         "shown_address": _shown_address,
         "lang_arg": _lang_arg(),
-        "page_languages": [(code, services.language_name(code)) for code in LANGUAGES],
+        "page_languages": [(code, language_name(code)) for code in LANGUAGES],
         "current_language": current,
     }

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 
 from signage.content.renditions import RenditionWorker
 from signage.db import Database
-from signage.public.services import PublicViews
+from signage.public.cache import PublicViews
 from signage.realtime import RecordingNotifier, public_pages_publisher, socketio
 from signage.scheduling.propagator import Propagator
 from tests import media_files as files
