@@ -47,7 +47,7 @@ lint: install
 	$(VENV)/bin/ruff check signage tests bench migrations
 	$(VENV)/bin/ruff format --check signage tests bench migrations
 	$(VENV)/bin/mypy
-	node_modules/.bin/eslint static/player static/console
+	node_modules/.bin/eslint static/player static/console static/public
 
 format: install
 	$(VENV)/bin/ruff check --fix signage tests bench migrations

@@ -60,4 +60,22 @@ export default [
       "prefer-const": "error",
     },
   },
+  {
+    // The public mirror: citizens' browsers of every age, so ES2019 as for the player.
+    files: ["static/public/**/*.js"],
+    languageOptions: {
+      ecmaVersion: 2019,
+      sourceType: "script",
+      globals: {
+        ...globals.browser,
+        io: "readonly", // socket.io-client, loaded before the page's script
+      },
+    },
+    rules: {
+      "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }],
+      eqeqeq: ["error", "always"],
+      "no-var": "error",
+      "prefer-const": "error",
+    },
+  },
 ];

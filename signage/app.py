@@ -116,7 +116,8 @@ def _init_extensions(app: Flask) -> None:
 
         init_oidc(app, settings.oidc)
     import signage.console.sockets
-    import signage.player.sockets  # noqa: F401 - registers the /player namespace
+    import signage.player.sockets
+    import signage.public.sockets  # noqa: F401 - these register their namespaces
 
     # Flask-SocketIO keeps the options of the last init_app, its message queue among
     # them: an app without Redis must not inherit the queue of one made before it.
@@ -137,6 +138,11 @@ def _select_locale() -> str:
 
     from signage.console.views import LANGUAGE_COOKIE, LANGUAGES
 
+    # Public pages take the language from the address too (`?lang=en`): a link to the
+    # English page stays English, and citizens get no cookie.
+    asked = request.args.get("lang") if request.blueprint == "public" else None
+    if asked in LANGUAGES:
+        return str(asked)
     language = getattr(current_user, "language", None) if current_user else None
     if language in LANGUAGES:
         return str(language)
@@ -159,11 +165,13 @@ def _register_blueprints(app: Flask) -> None:
     from signage.player.assets import bp as assets_bp
     from signage.player.page import bp as kiosk_bp
     from signage.player.views import bp as player_bp
+    from signage.public.views import bp as public_bp
 
     csrf.exempt(api_bp)  # the API checks CSRF itself for cookie sessions (signage.policy)
     csrf.exempt(player_bp)  # kiosks authenticate with a bearer device token, not a cookie
     blueprints = (
-        api_bp, api_docs_bp, console_bp, health_bp, player_bp, assets_bp, kiosk_bp, feeds_bp
+        api_bp, api_docs_bp, console_bp, health_bp, player_bp, assets_bp, kiosk_bp, feeds_bp,
+        public_bp,
     )  # fmt: skip
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -276,14 +276,18 @@ def _sweeps(settings: Any, notifier: Any) -> Any:
     from signage.content.renditions import RenditionWorker
     from signage.feeds.jobs import FeedRefresher
     from signage.net import fetch
-    from signage.realtime import manifest_publisher
+    from signage.realtime import manifest_publisher, public_pages_publisher
     from signage.scheduling.jobs import Sweeps
     from signage.scheduling.propagator import Propagator
 
     database = _database(settings)
     fetch.configure(settings.fetch)
     propagator = Propagator(
-        database, settings.timezone, settings.language, manifest_publisher(notifier)
+        database,
+        settings.timezone,
+        settings.language,
+        manifest_publisher(notifier),
+        rebuilt=public_pages_publisher(notifier),
     )
     return Sweeps(
         propagator,
@@ -505,6 +509,7 @@ def demo(bind: str | None, content: Path | None) -> None:
             f"login:   {DEMO_ADMIN_EMAIL} / {password}",
             f"kiosk:   {base}/player?token={_demo_kiosk_token(settings)}  (the town hall foyer)",
             f"pairing: {base}/player  (a new screen: pair it from the console)",
+            f"public:  {base}/public/raadhuset  (the foyer's public slides, for everyone)",
         ]
     )
     _serve(bind, banner)

@@ -110,6 +110,13 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("kiosk.service_worker", "GET"): PUBLIC,
     ("kiosk.library", "GET"): PUBLIC,  # whitelisted browser libraries from node_modules
     ("kiosk.icon", "GET"): PUBLIC,  # the bundled pictograms
+    # The public mirror (signage.public): only public slides on displays of public
+    # locations, and the alerts reaching them; an internal location answers 404.
+    ("public.index", "GET"): PUBLIC,
+    ("public.location", "GET"): PUBLIC,
+    ("public.live", "GET"): PUBLIC,
+    ("public.feed_xml", "GET"): PUBLIC,
+    ("public.brand_css", "GET"): PUBLIC,  # the brand's colours, as the pages use them
 }
 for _name, _writer in COLLECTION_WRITERS.items():
     _reader = ADMIN if _name in ADMIN_ONLY_READS else VIEWER

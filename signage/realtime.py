@@ -38,6 +38,10 @@ class RecordingNotifier:
 
 PLAYER_NAMESPACE = "/player"
 CONSOLE_NAMESPACE = "/console"
+# Anyone reading a public page: told only *that* something changed, never what, and the
+# page fetches its public view again (`signage.public`).
+PUBLIC_NAMESPACE = "/public"
+PUBLIC_REFRESH = "refresh"
 
 
 # In /console: every signed-in staff browser. It hears only display ids; what a page
@@ -77,6 +81,23 @@ def manifest_publisher(notifier: Notifier) -> Callable[[int, str], None]:
     def publish(display_id: int, version: str) -> None:
         notifier.emit("manifest", {"version": version}, display_room(display_id), PLAYER_NAMESPACE)
         displays_updated(notifier, (display_id,))
+
+    return publish
+
+
+def public_content_room(location_id: int) -> str:
+    """In /public: pages of the location, told when a display at or below it got a new
+    manifest (its alerts reach the pages through the alert rooms, as in /player)."""
+    return f"content:{location_id}"
+
+
+def public_pages_publisher(notifier: Notifier) -> Callable[[Iterable[int]], None]:
+    """What propagation tells public pages after rebuilding manifests: the locations
+    whose pages may cover the rebuilt displays (each one's location chain)."""
+
+    def publish(location_ids: Iterable[int]) -> None:
+        for location_id in sorted(set(location_ids)):
+            notifier.emit(PUBLIC_REFRESH, {}, public_content_room(location_id), PUBLIC_NAMESPACE)
 
     return publish
 

@@ -21,6 +21,8 @@ from signage.errors import Conflict, Forbidden
 from signage.monitoring import counters
 from signage.realtime import (
     PLAYER_NAMESPACE,
+    PUBLIC_NAMESPACE,
+    PUBLIC_REFRESH,
     Notifier,
     display_room,
     group_room,
@@ -172,8 +174,17 @@ def clear(session: Session, principal: Principal, alert_id: int) -> Alert:
 def publish_sent(notifier: Notifier, alert: Alert) -> None:
     for room in rooms(alert.targets):
         notifier.emit("alert", payload(alert), room, PLAYER_NAMESPACE)
+    _tell_public_pages(notifier, alert)
 
 
 def publish_cleared(notifier: Notifier, alert: Alert) -> None:
     for room in rooms(alert.targets):
         notifier.emit("alert_cleared", {"id": alert.id}, room, PLAYER_NAMESPACE)
+    _tell_public_pages(notifier, alert)
+
+
+def _tell_public_pages(notifier: Notifier, alert: Alert) -> None:
+    """Public pages sit in the same rooms as the kiosks they mirror; they hear only that
+    something changed, and fetch their public view again."""
+    for room in rooms(alert.targets):
+        notifier.emit(PUBLIC_REFRESH, {}, room, PUBLIC_NAMESPACE)

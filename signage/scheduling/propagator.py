@@ -29,6 +29,9 @@ from signage.scheduling.snapshot import Snapshot, load_snapshot, schedule_spec
 from signage.screens.models import Display, Group, GroupMember
 
 Publish = Callable[[int, str], None]
+# Told the location chains of every display whose manifest was rebuilt, changed or not:
+# public pages mirror slides' and locations' public flags, which manifests do not carry.
+Rebuilt = Callable[[set[int]], None]
 EVERY_DISPLAY = None  # "affected: all of them"
 STATE_NAME = "manifests"
 MAX_CHANGES_PER_RUN = 50_000
@@ -38,6 +41,10 @@ def no_publish(display_id: int, version: str) -> None:
     """The default until the realtime layer supplies its own."""
 
 
+def no_rebuilt(location_ids: set[int]) -> None:
+    """The default: nobody mirrors the rebuilt displays."""
+
+
 @dataclass
 class Propagator:
     database: Database
@@ -45,6 +52,7 @@ class Propagator:
     base_language: str
     publish: Publish = no_publish
     clock: Callable[[], datetime] = utcnow
+    rebuilt: Rebuilt = no_rebuilt
     _warm: _Warm | None = field(default=None, init=False, repr=False)
     # The sweeps run on a thread pool: propagation and the daily rebuild take turns.
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
@@ -134,7 +142,9 @@ class Propagator:
 
     def _build(self, warm: _Warm, displays: Iterable[DisplaySpec], now: datetime) -> list[Built]:
         return [
-            Built(display.id, version, text, until, rebuild_time(display, now), now)
+            Built(
+                display.id, version, text, until, rebuild_time(display, now), now, display.locations
+            )
             for display, version, text, until in warm.writer.build_many(
                 warm.resolver, displays, now
             )
@@ -169,6 +179,8 @@ class Propagator:
             published = self._store(built, last_change_id)
         for display_id, version in published:
             self.publish(display_id, version)
+        if built:
+            self.rebuilt({location for item in built for location in item.locations})
         return published
 
     def _store(self, built: list[Built], last_change_id: int | None) -> list[tuple[int, str]]:
@@ -248,6 +260,7 @@ class Built:
     valid_until: datetime
     rebuild_after: datetime
     built_at: datetime
+    locations: tuple[int, ...] = ()  # the display's location chain
 
 
 def _manifest_resolver(content: Content) -> Resolver:

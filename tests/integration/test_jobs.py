@@ -90,14 +90,12 @@ def test_expired_alerts_are_ended(database: Database, world: World) -> None:
         ended = {a.title: (a.id, a.cleared_at) for a in session.scalars(select(Alert))}
     assert ended["Gammel"][1] == NOW - timedelta(minutes=1)
     assert ended["Aktiv"][1] is None
-    # The screens it reached are told to take it down.
+    # The screens it reached are told to take it down, and public pages mirroring them
+    # to look again.
+    room = f"location:{world.locations['kommune']}"
     assert heard.sent == [
-        (
-            "alert_cleared",
-            {"id": ended["Gammel"][0]},
-            f"location:{world.locations['kommune']}",
-            "/player",
-        )
+        ("alert_cleared", {"id": ended["Gammel"][0]}, room, "/player"),
+        ("refresh", {}, room, "/public"),
     ]
 
 
