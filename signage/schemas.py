@@ -5,10 +5,19 @@ Every string a client can send has an upper bound, so oversize input is a clear 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$", max_length=80)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -18,6 +27,21 @@ Tag = Annotated[str, StringConstraints(pattern=r"^[\w-]{1,60}$")]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
 Id = Annotated[int, Field(ge=1, le=2**53)]
 TimeOfDay = Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
+
+
+def _iso_text(value: Any) -> Any:
+    # JSON has no instants: ISO 8601 text (or, from our own code, a datetime). The lax
+    # parser would also take a bare number as epoch seconds, never what a client meant.
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or len(value) > 40:
+        raise ValueError("must be ISO 8601 text with an offset, such as 2026-11-26T09:00:00Z")
+    return value
+
+
+# An instant in a JSON body: ISO 8601 text with an offset (not strict: the strict base
+# would take only datetime objects, which JSON cannot carry).
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), Field(strict=False)]
 
 
 def _check_timezone(value: str) -> str:

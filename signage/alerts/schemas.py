@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, model_validator
+from pydantic import Field, model_validator
 
-from signage.schemas import Id, LanguageCode, LongText, Name, Payload, ShortText
+from signage.schemas import Id, Instant, LanguageCode, LongText, Name, Payload, ShortText
 
 IdList = Annotated[list[Id], Field(max_length=500)]
 
@@ -39,5 +39,5 @@ class AlertIn(Payload):
     body: LongText = ""
     severity: Literal["info", "warning", "critical"]
     targets: AlertTargets
-    expires_at: AwareDatetime | None = None
+    expires_at: Instant | None = None
     variants: Annotated[dict[LanguageCode, AlertVariant], Field(max_length=20)] = {}

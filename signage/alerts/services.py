@@ -17,7 +17,7 @@ from signage.accounts.permissions import Principal, Role
 from signage.alerts.models import Alert
 from signage.crud import ensure_exist, get_or_404, load_tree
 from signage.db import utcnow
-from signage.errors import Conflict, Forbidden
+from signage.errors import Conflict, Forbidden, ValidationFailed
 from signage.monitoring import counters
 from signage.realtime import (
     PLAYER_NAMESPACE,
@@ -106,6 +106,9 @@ def send(session: Session, principal: Principal, data: dict[str, Any]) -> Alert:
     """Store an alert after checking the caller may reach every target with it."""
     targets = {k: v for k, v in data["targets"].items() if v}
     owner = _check_reach(session, principal, targets, data["severity"])
+    expires_at = data.get("expires_at")
+    if expires_at is not None and expires_at <= utcnow():
+        raise ValidationFailed("expires_at: that time has passed; give a later one")
     alert = Alert(
         location_id=owner,
         title=data["title"],
@@ -113,7 +116,7 @@ def send(session: Session, principal: Principal, data: dict[str, Any]) -> Alert:
         variants=data.get("variants", {}),
         severity=data["severity"],
         targets=targets,
-        expires_at=data.get("expires_at"),
+        expires_at=expires_at,
         created_by=principal.user_id,
     )
     session.add(alert)

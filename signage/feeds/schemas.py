@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from signage.feeds.items import MAX_ITEMS
-from signage.schemas import Id, LongText, Name, Payload, ShortText
+from signage.schemas import Id, Instant, LongText, Name, Payload, ShortText
 
 FeedKind = Literal["rss", "ical", "push", "cap"]
 FeedUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 RefreshSeconds = Annotated[int, Field(ge=60, le=86400)]
-# ISO 8601 text with an offset (JSON has no dates, so not strict here).
-Instant = Annotated[AwareDatetime, Field(strict=False)]
 MAX_PUSH_BYTES = 256 * 1024
 
 

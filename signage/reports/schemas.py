@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Self
+from typing import Annotated, Self
 
-from pydantic import AwareDatetime, BeforeValidator, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
-from signage.schemas import Id, LanguageCode, Payload
+from signage.schemas import Id, Instant, LanguageCode, Payload
 
 MAX_PLAYS_PER_BATCH = 1000
 MAX_PLAY_MS = 86_400_000  # a play lasts at most a day (DESIGN.md: durations up to 86,400 s)
-
-
-def _iso_text(value: Any) -> Any:
-    # ISO 8601 text only: the lax datetime parser would also take a bare number as epoch
-    # seconds, which no kiosk sends.
-    if not isinstance(value, str) or len(value) > 40:
-        raise ValueError("must be ISO 8601 text with an offset, such as 2026-11-26T09:00:00Z")
-    return value
 
 
 class PlayIn(Payload):
@@ -29,8 +21,7 @@ class PlayIn(Payload):
     revision: Id | None = None
     alert: Id | None = None
     language: LanguageCode | None = None
-    # ISO 8601 text in JSON; the strict base would only take datetime objects.
-    started_at: Annotated[AwareDatetime, BeforeValidator(_iso_text), Field(strict=False)]
+    started_at: Instant
     duration_ms: Annotated[int, Field(ge=1, le=MAX_PLAY_MS)]
 
     @model_validator(mode="after")

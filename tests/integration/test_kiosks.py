@@ -325,6 +325,44 @@ def test_only_communicators_send_critical_alerts_or_alerts_to_all(
         assert session.scalar(select(func.count()).select_from(Alert)) == 1
 
 
+def test_an_alert_sent_with_an_expiry_ends_on_its_own(
+    client: FlaskClient, as_user: Any, paired: tuple[int, str], database: Database
+) -> None:
+    _, token = paired
+    communicator = as_user("communicator")
+    ends = (utcnow() + timedelta(hours=2)).replace(microsecond=0)
+
+    sent = communicator.post(
+        "alerts",
+        {"title": "Vandforsyning afbrudt", "severity": "warning", "targets": {"all": True},
+         "expires_at": ends.isoformat()},
+    )  # fmt: skip
+    as_epoch = communicator.post(
+        "alerts",
+        {"title": "Forkert", "severity": "info", "targets": {"all": True},
+         "expires_at": int(ends.timestamp())},
+    )  # fmt: skip
+    in_the_past = communicator.post(
+        "alerts",
+        {"title": "For sent", "severity": "info", "targets": {"all": True},
+         "expires_at": (utcnow() - timedelta(minutes=1)).isoformat()},
+    )  # fmt: skip
+
+    assert sent.status_code == 201
+    assert sent.get_json()["expires_at"] == ends.isoformat()
+    assert as_epoch.status_code == 422
+    assert "ISO 8601" in as_epoch.get_data(as_text=True)
+    assert in_the_past.status_code == 422
+    assert "expires_at" in in_the_past.get_json()["error"]["message"]
+    shown = client.get("/player/api/alerts", headers=device(client, token)).get_json()["items"]
+    assert [a["id"] for a in shown] == [sent.get_json()["id"]]
+    with database.transaction() as session:  # two hours on: the expiry has passed
+        alert = session.get(Alert, sent.get_json()["id"])
+        assert alert is not None
+        alert.expires_at = utcnow() - timedelta(seconds=1)
+    assert client.get("/player/api/alerts", headers=device(client, token)).get_json()["items"] == []
+
+
 def test_commands_go_to_the_display_and_are_audited(as_user: Any, paired: tuple[int, str]) -> None:
     display_id, _ = paired
 
