@@ -20,6 +20,7 @@ from signage.accounts.services import authenticate
 from signage.config import Settings
 from signage.db import Database
 from signage.screens.models import Location
+from tests.databases import instance_database
 from tests.factories import World
 from tests.processes import PASSWORD, REPO, running, signage
 
@@ -86,7 +87,7 @@ def test_importing_a_bad_folder_exits_non_zero_naming_file_and_line(
     assert "nothing was imported" in result.stderr
     assert f"{bad}:3: group has unknown key(s) colour" in result.stderr
     assert "Traceback" not in result.stderr
-    database = Database(f"sqlite:///{instance / 'signage.db'}")
+    database = instance_database(instance)
     try:
         with database.transaction() as session:
             assert session.scalar(select(Location.id)) is None  # zz was rolled back

@@ -17,9 +17,9 @@ import socketio
 from sqlalchemy import select
 
 from signage.accounts.services import system_principal
-from signage.db import Database
 from signage.screens.models import Display, Location
 from signage.screens.services import DisplayService
+from tests.databases import instance_database
 from tests.processes import demo_instance, running, signage
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     role = ("--role", "communicator", "--password", PASSWORD)
     assert signage(instance, "user", "add", email, *role).returncode == 0
     api_token = signage(instance, "token", "add", email).stdout.strip()
-    database = Database(f"sqlite:///{instance / 'signage.db'}")
+    database = instance_database(instance)
     with database.transaction() as session:
         foyer = session.scalar(
             select(Display)

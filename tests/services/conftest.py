@@ -1,42 +1,36 @@
-"""PostgreSQL for the service tests: a fresh database per test module.
+"""PostgreSQL for the service tests: a fresh database per test, whichever database the
+rest of the suite runs on (tests/databases.py).
 
 Skipped with the reason when the server is absent, unless SIGNAGE_REQUIRE_SERVICES is
 set (CI sets it), in which case its absence is a failure."""
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "SIGNAGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.databases import (
+    DATABASES,
+    ON_POSTGRES,
+    POSTGRES_ADMIN_URL,
+    PostgresDatabases,
+    require_or_skip,
 )
 
+__all__ = ["POSTGRES_ADMIN_URL", "postgres_url", "require_or_skip"]
 
-def require_or_skip(reason: str) -> None:
-    if os.environ.get("SIGNAGE_REQUIRE_SERVICES"):
-        pytest.fail(f"{reason} (SIGNAGE_REQUIRE_SERVICES is set)")
-    pytest.skip(reason)
+POSTGRES = DATABASES if ON_POSTGRES else PostgresDatabases(POSTGRES_ADMIN_URL)
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"signage_test_{uuid.uuid4().hex[:12]}"
+def postgres_url(tmp_path: Path) -> Iterator[str]:
+    instance = tmp_path / "postgres"
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = POSTGRES.create(instance)
     except OperationalError as exc:
-        admin.dispose()
         require_or_skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}")
-    try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield url
+    POSTGRES.drop(instance)
