@@ -35,6 +35,13 @@ def pytest_configure(config: pytest.Config) -> None:
     DATABASES.check_reachable()
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    problems = DATABASES.close()
+    if problems:
+        print("\ntest databases left behind:", *problems, sep="\n  ")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """Migrate once per run through Alembic; each test gets a copy (the instance folder

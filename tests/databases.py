@@ -12,6 +12,8 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "SIGNAGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 KINDS = ("sqlite", "postgresql")
+SPARE_COPIES = 2  # copies of each template made ahead of the tests that take them
 
 
 def require_or_skip(reason: str) -> None:
@@ -71,10 +74,97 @@ class SqliteDatabases:
     def check_reachable(self) -> None:
         """A file is always there to be made."""
 
+    def close(self) -> list[str]:
+        """The files go with their temporary folders."""
+        return []
+
+
+class Backstage:
+    """One thread that copies templates ahead of the tests and drops used databases
+    behind them, so that a test waits for neither (on a busy machine a copy takes a few
+    tenths of a second and a drop, which forces a checkpoint, more). It does one thing at
+    a time, copies first."""
+
+    def __init__(self, execute: Callable[[str], None]) -> None:
+        self._execute = execute
+        self._changed = threading.Condition()
+        self._wanted: list[tuple[str, str]] = []  # (name, template) to copy
+        self._ready: dict[str, list[str]] = {}  # template → copies made
+        self._doomed: list[str] = []
+        self._dropped: set[str] = set()
+        self._closing = False
+        self.errors: list[str] = []
+        self._thread: threading.Thread | None = None
+
+    def take(self, template: str, name: str) -> str | None:
+        """A ready copy of `template`, if there is one; `name` is copied next unless
+        enough copies are ready or on their way."""
+        with self._changed:
+            ready = self._ready.setdefault(template, [])
+            taken = ready.pop(0) if ready else None
+            coming = len(ready) + sum(1 for _, source in self._wanted if source == template)
+            if coming < SPARE_COPIES:
+                self._wanted.append((name, template))
+                self._start()
+                self._changed.notify()
+        return taken
+
+    def drop(self, name: str) -> None:
+        """Drop `name`, and first every copy of it made or wanted."""
+        with self._changed:
+            self._wanted = [(n, t) for n, t in self._wanted if t != name]
+            self._doomed.extend(self._ready.pop(name, []))
+            self._doomed.append(name)
+            self._dropped.add(name)
+            self._start()
+            self._changed.notify()
+
+    def close(self) -> None:
+        """Drop what is left (the unused copies too) and stop."""
+        with self._changed:
+            self._wanted.clear()
+            for copies in self._ready.values():
+                self._doomed.extend(copies)
+            self._ready.clear()
+            self._closing = True
+            self._changed.notify()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _start(self) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="databases", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not (self._wanted or self._doomed or self._closing):
+                    self._changed.wait()
+                if self._wanted:
+                    name, template = self._wanted.pop(0)
+                    statement = f'CREATE DATABASE "{name}" TEMPLATE "{template}"'
+                elif self._doomed:
+                    name, template = self._doomed.pop(0), ""
+                    statement = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+                else:
+                    return
+            try:
+                self._execute(statement)
+            except Exception as exc:  # reported when the run ends
+                self.errors.append(f"{statement}: {exc}")
+                continue
+            if template:
+                with self._changed:
+                    if template in self._dropped:  # while it was being copied
+                        self._doomed.append(name)
+                    else:
+                        self._ready.setdefault(template, []).append(name)
+
 
 class PostgresDatabases:
     """A database of its own per instance folder, named after this process (so parallel
-    workers and runs never meet), created on first use and dropped when released."""
+    workers and runs never meet), made on first use and dropped when released."""
 
     kind = "postgresql"
 
@@ -83,11 +173,16 @@ class PostgresDatabases:
         self._admin: Engine | None = None
         self._made: dict[Path, tuple[int, str, bool]] = {}  # instance → (serial, name, keep)
         self._serial = itertools.count()
+        self._backstage = Backstage(self._execute)
 
     def admin(self) -> Engine:
         if self._admin is None:
             self._admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
         return self._admin
+
+    def _execute(self, statement: str) -> None:
+        with self.admin().connect() as connection:
+            connection.execute(text(statement))
 
     def url(self, instance: Path) -> str:
         if instance not in self._made:
@@ -97,18 +192,24 @@ class PostgresDatabases:
     def _url(self, name: str) -> str:
         return self.admin_url.set(database=name).render_as_string(hide_password=False)
 
+    def _name(self) -> tuple[int, str]:
+        serial = next(self._serial)
+        return serial, f"signage_test_{os.getpid()}_{serial}"
+
     def create(self, instance: Path, template: Path | None = None, *, keep: bool = False) -> str:
         """A new database for `instance`: empty, or a copy of `template`'s (whose
         connections must all be closed). `keep` spares it from `drop_made_since`."""
         instance.mkdir(parents=True, exist_ok=True)
-        serial = next(self._serial)
-        name = f"signage_test_{os.getpid()}_{serial}"
-        statement = f'CREATE DATABASE "{name}"'
-        if template is not None:
-            # FILE_COPY: a small template copies faster than WAL_LOG writes it again.
-            statement += f' TEMPLATE "{self._made[template][1]}" STRATEGY FILE_COPY'
-        with self.admin().connect() as connection:
-            connection.execute(text(statement))
+        serial, name = self._name()
+        if template is None:
+            self._execute(f'CREATE DATABASE "{name}"')
+        else:
+            source = self._made[template][1]
+            ready = self._backstage.take(source, self._name()[1])
+            if ready is None:
+                self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
+            else:
+                name = ready
         self._made[instance] = (serial, name, keep)
         return self._url(name)
 
@@ -122,8 +223,7 @@ class PostgresDatabases:
     def drop(self, instance: Path) -> None:
         made = self._made.pop(instance, None)
         if made is not None:
-            with self.admin().connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{made[1]}" WITH (FORCE)'))
+            self._backstage.drop(made[1])
 
     def mark(self) -> int:
         return max((serial for serial, _, _ in self._made.values()), default=-1) + 1
@@ -134,10 +234,16 @@ class PostgresDatabases:
             if serial >= mark and not keep:
                 self.drop(instance)
 
+    def close(self) -> list[str]:
+        """Drop every database still there; returns what went wrong, if anything."""
+        for instance in list(self._made):
+            self.drop(instance)
+        self._backstage.close()
+        return self._backstage.errors
+
     def check_reachable(self) -> None:
         try:
-            with self.admin().connect() as connection:
-                connection.execute(text("SELECT 1"))
+            self._execute("SELECT 1")
         except OperationalError as exc:
             raise pytest.UsageError(
                 f"SIGNAGE_TEST_DATABASE=postgresql, but PostgreSQL is not reachable at "
