@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from signage.accounts.models import User
 from signage.accounts.services import authenticate
@@ -43,7 +43,11 @@ def test_db_upgrade_creates_the_database_and_import_then_export_round_trips(
 
     upgraded = signage(instance, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    assert (instance / "signage.db").is_file()
+    migrated = instance_database(instance)  # SQLite: the file in the instance folder
+    try:
+        assert "slides" in inspect(migrated.engine).get_table_names()
+    finally:
+        migrated.dispose()
 
     imported = signage(instance, "import", str(REPO))
     assert imported.returncode == 0, imported.stderr
