@@ -10,7 +10,7 @@ NPM_STAMP := node_modules/.installed
 OIDC_STAMP := tests/oidc/node_modules/.installed
 CHROMIUM  := /usr/bin/chromium
 
-.PHONY: install demo serve test lint format clean
+.PHONY: install demo serve test test-postgres lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ format: install
 
 test: lint $(CHROMIUM)
 	$(VENV)/bin/pytest
+
+# The same suite with PostgreSQL as every test's database (tests/databases.py; the server
+# at SIGNAGE_TEST_POSTGRES_URL, by default 127.0.0.1:5432 as postgres). CI runs both.
+test-postgres: install $(CHROMIUM)
+	SIGNAGE_TEST_DATABASE=postgresql $(VENV)/bin/pytest
 
 clean:
 	rm -rf $(VENV) node_modules tests/oidc/node_modules instance .pytest_cache .mypy_cache .ruff_cache $(MO)

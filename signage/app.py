@@ -20,6 +20,7 @@ from signage.db import Database
 from signage.errors import SignageError
 from signage.net import fetch
 from signage.resources import resource_dir
+from signage.schemas import MAX_ID
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # JSON and forms; media uploads get their own limit
 SOCKET_MESSAGE_MAX_BYTES = 512 * 1024  # a larger Socket.IO message closes its connection
@@ -51,9 +52,6 @@ def content_security_policy(settings: Settings) -> str:
     return CONTENT_SECURITY_POLICY.replace(
         "form-action 'self'", f"form-action 'self' {parts.scheme}://{parts.netloc}"
     )
-
-
-MAX_ID = 2**53  # ids in paths beyond this name nothing (SQLite INTEGER overflows at 2**63)
 
 
 csrf = CSRFProtect()

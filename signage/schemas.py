@@ -5,6 +5,7 @@ Every string a client can send has an upper bound, so oversize input is a clear 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,7 +26,10 @@ ShortText = Annotated[str, StringConstraints(max_length=200)]
 LongText = Annotated[str, StringConstraints(max_length=4000)]
 Tag = Annotated[str, StringConstraints(pattern=r"^[\w-]{1,60}$")]
 LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}(-[A-Z]{2})?$")]
-Id = Annotated[int, Field(ge=1, le=2**53)]
+# The largest id anything may name: the id columns are INTEGER, which PostgreSQL holds
+# to 32 bits (a larger number in a query is an error there, not "no such row").
+MAX_ID = 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 TimeOfDay = Annotated[str, StringConstraints(pattern=r"^\d{2}:\d{2}$")]
 
 
@@ -42,6 +46,16 @@ def _iso_text(value: Any) -> Any:
 # An instant in a JSON body: ISO 8601 text with an offset (not strict: the strict base
 # would take only datetime objects, which JSON cannot carry).
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), Field(strict=False)]
+
+
+def parse_id(text: str) -> int | None:
+    """`text` as an id (ASCII digits naming 1 to MAX_ID), else None."""
+    if not _ID_DIGITS.fullmatch(text) or not 1 <= int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
+_ID_DIGITS = re.compile(r"[0-9]{1,10}")
 
 
 def _check_timezone(value: str) -> str:

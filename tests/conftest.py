@@ -1,10 +1,10 @@
-"""Shared fixtures: a migrated SQLite file per test, the app on it, and a seeded
-municipality with one user (and API token) per role."""
+"""Shared fixtures: a migrated database per test (SQLite, or PostgreSQL: see
+tests/databases.py), the app on it, and a seeded municipality with one user (and API
+token) per role."""
 
 from __future__ import annotations
 
 import io
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.pool import Pool
@@ -23,26 +23,43 @@ from signage.content.renditions import RenditionWorker, new_pool
 from signage.db import Database
 from signage.migrate import upgrade
 from signage.realtime import RecordingNotifier
+from tests.databases import DATABASES
 from tests.factories import World, build_world
 
 
+def pytest_report_header() -> str:
+    return f"database: {DATABASES.kind} (SIGNAGE_TEST_DATABASE)"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    DATABASES.check_reachable()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    problems = DATABASES.close()
+    if problems:
+        print("\ntest databases left behind:", *problems, sep="\n  ")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
 @pytest.fixture(scope="session")
-def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Migrate once per run through Alembic; each test gets a copy of the file."""
-    path = tmp_path_factory.mktemp("template") / "signage.db"
-    database = Database(f"sqlite:///{path}")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Migrate once per run through Alembic; each test gets a copy (the instance folder
+    of the template database is returned)."""
+    instance = tmp_path_factory.mktemp("template")
+    database = Database(DATABASES.create(instance, keep=True))
     upgrade(database.engine)
-    with database.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    DATABASES.seal(database)
     database.dispose()
-    return path
+    yield instance
+    DATABASES.drop(instance)
 
 
 def make_settings(instance: Path, database_url: str | None = None) -> Settings:
     instance.mkdir(parents=True, exist_ok=True)
     return Settings(
         instance_dir=instance,
-        database_url=database_url or f"sqlite:///{instance / 'signage.db'}",
+        database_url=database_url or DATABASES.url(instance),
         media_dir=instance / "media",
         secret_key="test-secret-key-not-for-production",
         testing=True,
@@ -52,30 +69,40 @@ def make_settings(instance: Path, database_url: str | None = None) -> Settings:
 @pytest.fixture(scope="session")
 def seeded_template(
     tmp_path_factory: pytest.TempPathFactory, migrated_template: Path
-) -> tuple[Path, World]:
+) -> Iterator[tuple[Path, World]]:
     """The migrated database with the seeded municipality (argon2 hashing is slow by
     design, so the users are made once per run)."""
-    path = tmp_path_factory.mktemp("seeded") / "signage.db"
-    shutil.copyfile(migrated_template, path)
-    database = Database(f"sqlite:///{path}")
+    instance = tmp_path_factory.mktemp("seeded")
+    database = Database(DATABASES.create(instance, migrated_template, keep=True))
     world = build_world(database)
-    with database.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    DATABASES.seal(database)
     database.dispose()
-    return path, world
+    yield instance, world
+    DATABASES.drop(instance)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _drop_the_modules_databases() -> Iterator[None]:
+    """Drop the databases the module's tests and fixtures made (on PostgreSQL; files go
+    with their temporary folders)."""
+    mark = DATABASES.mark()
+    yield
+    DATABASES.drop_made_since(mark)
 
 
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path) -> Settings:
+def settings(
+    request: pytest.FixtureRequest, tmp_path: Path, migrated_template: Path
+) -> Iterator[Settings]:
     """An instance on its own copy of the database: seeded when the test asks for
     `world`, else empty but migrated."""
     instance = tmp_path / "instance"
-    instance.mkdir()
     template = migrated_template
     if "world" in request.fixturenames:
         template = request.getfixturevalue("seeded_template")[0]
-    shutil.copyfile(template, instance / "signage.db")
-    return make_settings(instance)
+    DATABASES.create(instance, template)
+    yield make_settings(instance)
+    DATABASES.drop(instance)
 
 
 @pytest.fixture

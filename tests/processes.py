@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.databases import DATABASES
+
 REPO = Path(__file__).resolve().parents[1]
 SIGNAGE = str(Path(sys.executable).with_name("signage"))
 READY_TIMEOUT_S = 30
@@ -24,6 +26,7 @@ PASSWORD = "correct horse battery staple"
 def environment(instance: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIGNAGE_")}
     env["SIGNAGE_INSTANCE_DIR"] = str(instance)
+    env.update(DATABASES.environment(instance))
     return {**env, **(extra or {})}
 
 

@@ -21,6 +21,10 @@ from signage.db import utcnow
 from signage.screens.models import Location
 
 log = logging.getLogger(__name__)
+# What the users table holds (a longer value fails on PostgreSQL, not on SQLite).
+MAX_SUBJECT_CHARS = 255
+MAX_EMAIL_CHARS = 254
+MAX_NAME_CHARS = 200
 
 GroupGrants = Mapping[str, Iterable[tuple[str, str]]]
 
@@ -94,10 +98,12 @@ def _find_or_create_user(session: Session, claims: Mapping[str, object]) -> User
     email = str(claims.get("email") or "").strip().lower()
     if not subject:
         raise ClaimsRefused("the ID token carries no subject")
+    if len(subject) > MAX_SUBJECT_CHARS:  # OpenID Connect Core 1.0 §2 allows no longer
+        raise ClaimsRefused(f"the subject is longer than {MAX_SUBJECT_CHARS} characters")
     user = session.scalar(select(User).where(User.oidc_subject == subject))
     if user is not None:
         return user
-    if "@" not in email:
+    if "@" not in email or len(email) > MAX_EMAIL_CHARS:
         raise ClaimsRefused("the ID token carries no email address")
     if claims.get("email_verified") is False:
         raise ClaimsRefused("the provider has not verified the email address")
@@ -107,9 +113,8 @@ def _find_or_create_user(session: Session, claims: Mapping[str, object]) -> User
             raise ClaimsRefused("the email address belongs to another subject")
         user.oidc_subject = subject
         return user
-    user = User(
-        email=email, name=str(claims.get("name") or ""), password_hash=None, oidc_subject=subject
-    )
+    name = str(claims.get("name") or "")[:MAX_NAME_CHARS]  # a display name, shortened
+    user = User(email=email, name=name, password_hash=None, oidc_subject=subject)
     session.add(user)
     session.flush()
     audit.record(session, None, "create", "user", user.id, details={"via": "oidc"})

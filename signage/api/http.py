@@ -16,11 +16,11 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from signage.errors import SignageError, ValidationFailed
+from signage.schemas import MAX_ID
 
 P = TypeVar("P", bound=BaseModel)
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-MAX_ID = 2**53  # the largest id a client may name (matches signage.schemas.Id)
 # ASCII digits only, and few of them: str.isdigit() also accepts "²", which int() refuses,
 # and int() refuses more than 4300 digits; either would be a 500.
 WHOLE_NUMBER = re.compile(r"[0-9]{1,20}")

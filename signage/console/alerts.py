@@ -29,6 +29,7 @@ from signage.console.base import bp, location_choices, me, page, validate
 from signage.db import utcnow
 from signage.errors import NotFound, SignageError
 from signage.policy import MANAGER, VIEWER
+from signage.schemas import parse_id
 from signage.screens.models import Display, Group, Location
 from signage.web import db_session, notifier
 
@@ -165,7 +166,7 @@ def _preset_form(name: str | None) -> MultiDict[str, str]:
 
 
 def _ids(form: Any, name: str) -> list[int]:
-    return [int(value) for value in form.getlist(name) if value.isascii() and value.isdigit()][:500]
+    return [i for i in map(parse_id, form.getlist(name)) if i is not None][:500]
 
 
 def _payload(form: Any) -> tuple[dict[str, Any], dict[str, str]]:

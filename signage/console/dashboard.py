@@ -26,6 +26,7 @@ from signage.db import utcnow
 from signage.errors import NotFound
 from signage.policy import MANAGER, VIEWER
 from signage.realtime import PLAYER_NAMESPACE, display_room
+from signage.schemas import parse_id
 from signage.screens import devices
 from signage.screens.models import Display, Group, GroupMember
 from signage.screens.schemas import CommandIn
@@ -154,11 +155,7 @@ class Filters:
 
 
 def _chosen_id(value: str) -> int | None:
-    value = value.strip()
-    if not value.isascii() or not value.isdigit() or len(value) > 15:
-        return None
-    number = int(value)
-    return number if number > 0 else None
+    return parse_id(value.strip())
 
 
 def _members(session: Session, group_id: int) -> _Membership:

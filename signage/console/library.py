@@ -35,6 +35,7 @@ from signage.content.renditions import box_name, thumb_name
 from signage.errors import Conflict, SignageError
 from signage.offload import off_hub
 from signage.policy import EDITOR, VIEWER
+from signage.schemas import parse_id
 from signage.web import db_session
 
 PAGE_SIZE = 48
@@ -75,9 +76,9 @@ class MediaCard:
 def media() -> str:
     session, principal = db_session(), me()
     query = _media.readable_query(principal).order_by(Media.id.desc())
-    before = request.args.get("before", "")
-    if before.isdigit():
-        query = query.where(Media.id < int(before))
+    before = parse_id(request.args.get("before", ""))
+    if before is not None:
+        query = query.where(Media.id < before)
     found = list(session.scalars(query.limit(PAGE_SIZE + 1)))
     cards = media_cards(session, principal, found[:PAGE_SIZE])
     older = found[PAGE_SIZE - 1].id if len(found) > PAGE_SIZE else None
@@ -149,10 +150,10 @@ def receive_upload(
     if (request.content_length or 0) > request.max_content_length:
         raise MediaTooLarge("the upload is larger than any file may be")
     upload = request.files.get("file")
-    location = request.form.get("location_id", "")
+    location = parse_id(request.form.get("location_id", ""))
     if upload is None or not upload.filename:
         raise NoFile("choose a file")
-    if not location.isdigit():
+    if location is None:
         raise NoLocation("choose a location")
     incoming = media_dir / "incoming"
     incoming.mkdir(parents=True, exist_ok=True)
@@ -166,7 +167,7 @@ def receive_upload(
             media_dir,
             Path(received.name),
             upload.filename,
-            int(location),
+            location,
         )
 
 

@@ -64,6 +64,7 @@ from signage.feeds.items import shown_items
 from signage.feeds.models import CAP, Feed
 from signage.feeds.services import FeedService
 from signage.policy import EDITOR, VIEWER
+from signage.schemas import parse_id
 from signage.web import db_session
 
 PAGE_SIZE = 100
@@ -96,9 +97,9 @@ def slides() -> str:
         .options(selectinload(Slide.revisions), selectinload(Slide.live_revision))
         .order_by(Slide.id.desc())
     )
-    before = request.args.get("before", "")
-    if before.isdigit():
-        query = query.where(Slide.id < int(before))
+    before = parse_id(request.args.get("before", ""))
+    if before is not None:
+        query = query.where(Slide.id < before)
     found = list(session.scalars(query.limit(PAGE_SIZE + 1)))
     labels = dict(location_choices(session, principal))
     rows = [
@@ -194,8 +195,9 @@ def submit_if_asked(session: Session, principal: Principal, slide: Slide, submit
 
 def allowed(session: Session, principal: Principal, form: SlideForm) -> Allowed:
     media: dict[int, str] = {}
-    if form.media_id.isdigit():
-        chosen = session.get(Media, int(form.media_id))
+    media_id = parse_id(form.media_id)
+    if media_id is not None:
+        chosen = session.get(Media, media_id)
         usable = chosen is not None and chosen.status != "failed"
         if usable and chosen is not None and principal.can_read(chosen.location_id):
             media[chosen.id] = chosen.kind
@@ -213,7 +215,7 @@ def editor(
     session, principal = db_session(), me()
     editable = slide is None or principal.can_write(slide.location_id, Role.EDITOR)
     locations = location_choices(session, principal, Role.EDITOR if editable else None)
-    keep = int(form.media_id) if form.media_id.isdigit() else None
+    keep = parse_id(form.media_id)
     html = render_template(
         "console/content/slide.html",
         form=form,

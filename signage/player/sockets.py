@@ -26,6 +26,7 @@ from signage.realtime import (
     socketio,
     token_room,
 )
+from signage.schemas import MAX_ID
 from signage.screens import devices
 from signage.web import (
     accept_plays,
@@ -113,7 +114,7 @@ def ack(payload: Any = None) -> dict[str, str] | None:
     next batch."""
     display_id = connected_display()
     alert_id = payload.get("alert_id") if isinstance(payload, dict) else None
-    if display_id is None or type(alert_id) is not int or not 0 < alert_id < 2**53:
+    if display_id is None or type(alert_id) is not int or not 0 < alert_id <= MAX_ID:
         return refuse('ack takes {"alert_id": <id>}')
     if not receipts().knows(database(), alert_id):
         return refuse(f"there is no alert {alert_id}")

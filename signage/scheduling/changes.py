@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, text
+from sqlalchemy import event, insert, inspect
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import AuditEvent, Setting
@@ -83,10 +83,8 @@ def _collect(session: Session) -> list[tuple[str, int | None, str | None]]:
 
 
 APPENDED = "signage.changes_appended"  # session.info: this transaction appended changes
-# PostgreSQL: transactions appending changes take turns (the lock is held until each
-# commits), so change ids grow in commit order and the propagator, which reads past the
-# last id it saw, never skips a change committed late. SQLite has one writer anyway.
-CHANGE_LOG_LOCK = 0x5167_6E61_6765  # any fixed 64-bit number ("signage")
+# A change committed after a later id is not skipped: the propagator's reader waits for
+# open writers of the log (propagator.committed_changes).
 
 
 @event.listens_for(Session, "after_flush")
@@ -94,10 +92,6 @@ def _append_changes(session: Session, _context: Any) -> None:
     changes = _collect(session)
     if changes:
         now = utcnow()
-        if session.get_bind().dialect.name == "postgresql":
-            session.connection().execute(
-                text("SELECT pg_advisory_xact_lock(:key)"), {"key": CHANGE_LOG_LOCK}
-            )
         session.info[APPENDED] = True
         session.connection().execute(
             insert(Change),

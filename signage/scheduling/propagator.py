@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from signage.content.models import PlaylistItem, SlideRevision
@@ -35,6 +35,8 @@ Rebuilt = Callable[[set[int]], None]
 EVERY_DISPLAY = None  # "affected: all of them"
 STATE_NAME = "manifests"
 MAX_CHANGES_PER_RUN = 50_000
+CHANGE_LOG_LOCK_TIMEOUT_MS = 1000  # the longest new writers of changes wait for a run
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout
 
 
 def no_publish(display_id: int, version: str) -> None:
@@ -43,6 +45,35 @@ def no_publish(display_id: int, version: str) -> None:
 
 def no_rebuilt(location_ids: set[int]) -> None:
     """The default: nobody mirrors the rebuilt displays."""
+
+
+def committed_changes(session: Session, after: int) -> list[Change] | None:
+    """The changes after id `after` in order, with no change left behind for good; None
+    when PostgreSQL writers kept the log locked past CHANGE_LOG_LOCK_TIMEOUT_MS.
+
+    On PostgreSQL a change's id is drawn at insert but seen at commit, so a transaction
+    may commit id 11 while id 10's is still open: reading past 10 would skip it forever.
+    A SHARE lock on the table waits for the open writers of changes and holds new ones
+    off while the batch is read, and is released at once. SQLite has one writer at a
+    time and needs none of this."""
+    on_postgres = session.get_bind().dialect.name == "postgresql"
+    if on_postgres:
+        session.execute(text(f"SET LOCAL lock_timeout = '{CHANGE_LOG_LOCK_TIMEOUT_MS}ms'"))
+        try:
+            session.execute(text(f"LOCK TABLE {Change.__tablename__} IN SHARE MODE"))
+        except OperationalError as exc:
+            if getattr(exc.orig, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+                raise
+            session.rollback()
+            return None
+    changes = list(
+        session.scalars(
+            select(Change).where(Change.id > after).order_by(Change.id).limit(MAX_CHANGES_PER_RUN)
+        )
+    )
+    if on_postgres:
+        session.commit()  # release the lock; what follows only reads
+    return changes
 
 
 @dataclass
@@ -63,17 +94,12 @@ class Propagator:
             return self._run_once()
 
     def _run_once(self) -> list[tuple[int, str]]:
-        with self.database.sessions() as session:  # reading only: writers are not held up
+        with self.database.sessions() as session:  # reading (the log's lock is brief)
             state = session.get(PropagatorState, STATE_NAME)
             after = state.last_change_id if state else 0
-            changes = list(
-                session.scalars(
-                    select(Change)
-                    .where(Change.id > after)
-                    .order_by(Change.id)
-                    .limit(MAX_CHANGES_PER_RUN)
-                )
-            )
+            changes = committed_changes(session, after)
+            if changes is None:
+                return []  # writers held the log too long: the next run reads it
             if state is not None and not changes:
                 return []
             if state is not None and self._is_warm_for(changes):

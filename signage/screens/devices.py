@@ -230,6 +230,8 @@ def groups_of(session: Session, display_id: int, tags: list[str]) -> set[int]:
 
 # -- heartbeats ---------------------------------------------------------------------------
 HEARTBEAT_FIELDS = {"version": str, "slide": int, "player_version": str, "clock_skew_ms": int}
+# The longest text a field may hold: its column's length (player_version), a SHA-256 in hex.
+HEARTBEAT_TEXT_MAX = {"version": 64, "player_version": 40}
 MAX_SKEW_MS = 10 * 365 * 24 * 3600 * 1000
 
 
@@ -252,7 +254,7 @@ def parse_heartbeat(payload: Any) -> Heartbeat:
     values: dict[str, Any] = {}
     for name, kind in HEARTBEAT_FIELDS.items():
         value = payload.get(name)
-        too_long = isinstance(value, str) and len(value) > 64
+        too_long = isinstance(value, str) and len(value) > HEARTBEAT_TEXT_MAX.get(name, 0)
         if value is not None and (type(value) is not kind or too_long):
             raise ValueError(f"heartbeat field {name!r} must be {kind.__name__}")
         values[name] = value

@@ -19,6 +19,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests import processes
+from tests.databases import instance_database
 from tests.processes import PASSWORD, running, signage
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -380,13 +381,13 @@ def seed_reports(instance: Instance, days: int = 3) -> None:
     from sqlalchemy import select
 
     from signage.content.models import Slide
-    from signage.db import Database, utcnow
+    from signage.db import utcnow
     from signage.monitoring.models import DisplayOutage
     from signage.reports.ingest import write_plays
     from signage.reports.rollups import roll_up
     from signage.screens.models import Display
 
-    database = Database(f"sqlite:///{instance.path / 'signage.db'}")
+    database = instance_database(instance.path)
     now = utcnow()
     with database.transaction() as session:
         displays = list(session.scalars(select(Display).order_by(Display.id)))

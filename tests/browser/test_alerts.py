@@ -4,7 +4,6 @@ screen; a kiosk outside the targets never shows it."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Callable
 
@@ -22,6 +21,7 @@ from tests.browser.conftest import (
     sign_in,
     wait_for,
 )
+from tests.databases import instance_rows
 
 pytestmark = pytest.mark.browser
 WATCH_CRITICAL = """(() => {
@@ -90,11 +90,11 @@ def test_a_critical_alert_reaches_its_kiosk_within_a_second_and_no_other(
     # Its time on Reception's screen is reported as a play of the alert, not of a slide.
     def alert_plays() -> list[tuple[int]]:
         reception.evaluate("Infotavle.player.flushPlays()")
-        with sqlite3.connect(server.instance.path / "signage.db") as db:
-            return db.execute(
-                "SELECT duration_ms FROM play_events WHERE alert_id = ? AND slide_id IS NULL",
-                (alert_id,),
-            ).fetchall()
+        return instance_rows(
+            server.instance.path,
+            "SELECT duration_ms FROM play_events WHERE alert_id = :alert AND slide_id IS NULL",
+            alert=alert_id,
+        )
 
     [(duration,)] = wait_for(alert_plays, 20, "the alert's time on screen is reported")
     assert duration >= 500

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page
 from sqlalchemy import select
 
-from signage.db import Database, utcnow
+from signage.db import utcnow
 from signage.feeds.models import Feed
 from signage.feeds.services import record_failure
 from signage.scheduling.jobs import Sweeps
@@ -32,6 +32,7 @@ from tests.browser.conftest import (
     seed_reports,
     sign_in,
 )
+from tests.databases import instance_database
 
 pytestmark = pytest.mark.browser
 MAX_PAGES = 80
@@ -83,7 +84,7 @@ def crawl(page: Page, base: str) -> list[str]:
 
 def an_offline_screen(server: Server) -> None:
     """The reception screen went dark an hour ago: its manager has a notification."""
-    database = Database(f"sqlite:///{server.instance.path / 'signage.db'}")
+    database = instance_database(server.instance.path)
     with database.transaction() as session:
         display = session.scalar(select(Display).where(Display.name == "Reception"))
         assert display is not None
@@ -104,7 +105,7 @@ def a_failing_feed(server: Server) -> str:
     feed_id = created.json()["id"]
     pushed = server.api("POST", f"/feeds/{feed_id}/items", {"items": [{"title": "Personalemøde"}]})
     assert pushed.status_code == 200, pushed.text
-    database = Database(f"sqlite:///{server.instance.path / 'signage.db'}")
+    database = instance_database(server.instance.path)
     with database.transaction() as session:
         feed = session.get(Feed, feed_id)
         assert feed is not None

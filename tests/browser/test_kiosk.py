@@ -3,7 +3,6 @@ edits, outages, group sync, alerts and revocation (issue 5's acceptance)."""
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -27,6 +26,7 @@ from tests.browser.conftest import (
     shown_slide,
     wait_for,
 )
+from tests.databases import instance_rows
 from tests.processes import signage
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -166,8 +166,9 @@ def test_a_kiosk_plays_through_an_outage_and_a_reload_then_picks_up_what_changed
         "the queued plays are sent",
     )
     page.evaluate("Infotavle.player.flushPlays()")  # nothing left: sends nothing again
-    with sqlite3.connect(servers.instance.path / "signage.db") as db:
-        ids = [row[0] for row in db.execute("SELECT client_id FROM play_events")]
+    ids = [
+        row[0] for row in instance_rows(servers.instance.path, "SELECT client_id FROM play_events")
+    ]
     assert len(ids) >= 4, ids
     assert len(set(ids)) == len(ids)
 
@@ -324,11 +325,11 @@ def test_identify_and_reload_commands_work_and_heartbeats_and_plays_reach_the_se
         # A slide's play is queued when it ends and sent in batches; ask for a flush each
         # time, since one may already be under way when the first is asked for.
         page.evaluate("Infotavle.player.flushPlays()")
-        with sqlite3.connect(server.instance.path / "signage.db") as db:
-            return db.execute(
-                "SELECT client_id, duration_ms FROM play_events WHERE display_id = ?",
-                (display_id,),
-            ).fetchall()
+        return instance_rows(  # type: ignore[return-value]
+            server.instance.path,
+            "SELECT client_id, duration_ms FROM play_events WHERE display_id = :display_id",
+            display_id=display_id,
+        )
 
     wait_for(lambda: stored_plays() != [], 20, "the queued plays are stored")
     rows = stored_plays()

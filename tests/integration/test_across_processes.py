@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from signage.accounts.services import system_principal
-from signage.db import Database
 from signage.scheduling.models import JobRun, Manifest
 from signage.screens.models import Display, Location
 from signage.screens.services import DisplayService
+from tests.databases import instance_database
 from tests.processes import REPO, SIGNAGE, demo_instance, environment, running, signage
 
 pytestmark = pytest.mark.slow
@@ -42,7 +42,7 @@ def test_an_import_beside_a_running_server_reaches_the_kiosk(tmp_path: Path) -> 
     shutil.copytree(REPO / "playlists", content / "playlists")
     assert signage(instance, "db", "upgrade").returncode == 0
     assert signage(instance, "import", str(content)).returncode == 0
-    database = Database(f"sqlite:///{instance / 'signage.db'}")
+    database = instance_database(instance)
     with database.transaction() as session:
         foyer = session.scalar(
             select(Display)
@@ -83,7 +83,7 @@ def test_signage_scheduler_alone_builds_the_manifests(tmp_path: Path) -> None:
     env = environment(instance)
     with (tmp_path / "out.txt").open("w") as out:
         process = subprocess.Popen([SIGNAGE, "scheduler"], env=env, stdout=out, stderr=out)
-    database = Database(f"sqlite:///{instance / 'signage.db'}")
+    database = instance_database(instance)
     try:
         deadline = time.monotonic() + STARTUP_WITHIN_S
         built = 0

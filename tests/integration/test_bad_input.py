@@ -14,13 +14,16 @@ from sqlalchemy import func, inspect, select, table
 
 from signage.accounts.models import ApiToken
 from signage.api.collections import COLLECTIONS
+from signage.api.http import encode_cursor
 from signage.app import MAX_REQUEST_BYTES
 from signage.db import Database
+from signage.schemas import MAX_ID
 from tests.conftest import Api
 from tests.factories import World
 
 NAMES = sorted(COLLECTIONS)
 UNKNOWN = 999999
+BEYOND = MAX_ID + 1
 
 
 # -- helpers ----------------------------------------------------------------------------
@@ -238,24 +241,24 @@ def test_a_payload_missing_its_required_fields_is_a_422(
 
 
 # Each reference a payload can hold, as (collection, how to point it at an unknown id).
-UNKNOWN_REFERENCES: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
-    ("locations", "parent_id", lambda p: p.update(parent_id=UNKNOWN)),
-    ("displays", "location_id", lambda p: p.update(location_id=UNKNOWN)),
-    ("groups", "location_id", lambda p: p.update(location_id=UNKNOWN)),
-    ("groups", "display_ids", lambda p: p.update(display_ids=[UNKNOWN])),
-    ("themes", "location_id", lambda p: p.update(location_id=UNKNOWN)),
-    ("grants", "user_id", lambda p: p.update(user_id=UNKNOWN)),
-    ("grants", "location_id", lambda p: p.update(location_id=UNKNOWN)),
-    ("slides", "location_id", lambda p: p.update(location_id=UNKNOWN)),
-    ("slides", "theme_id", lambda p: p.update(theme_id=UNKNOWN)),
-    ("slides", "media_id", lambda p: p.update(media_id=UNKNOWN)),
-    ("playlists", "location_id", lambda p: p.update(location_id=UNKNOWN)),
-    ("playlists", "items.slide_id", lambda p: p.update(items=[{"slide_id": UNKNOWN}])),
-    ("schedules", "playlist_id", lambda p: p.update(playlist_id=UNKNOWN)),
-    ("schedules", "location_id", lambda p: p.update(location_id=UNKNOWN)),
-    ("schedules", "target.display_id", lambda p: p.update(target={"display_id": UNKNOWN})),
-    ("schedules", "target.location_id", lambda p: p.update(target={"location_id": UNKNOWN})),
-    ("schedules", "target.group_id", lambda p: p.update(target={"group_id": UNKNOWN})),
+UNKNOWN_REFERENCES: list[tuple[str, str, Callable[[dict[str, Any], int], None]]] = [
+    ("locations", "parent_id", lambda p, v: p.update(parent_id=v)),
+    ("displays", "location_id", lambda p, v: p.update(location_id=v)),
+    ("groups", "location_id", lambda p, v: p.update(location_id=v)),
+    ("groups", "display_ids", lambda p, v: p.update(display_ids=[v])),
+    ("themes", "location_id", lambda p, v: p.update(location_id=v)),
+    ("grants", "user_id", lambda p, v: p.update(user_id=v)),
+    ("grants", "location_id", lambda p, v: p.update(location_id=v)),
+    ("slides", "location_id", lambda p, v: p.update(location_id=v)),
+    ("slides", "theme_id", lambda p, v: p.update(theme_id=v)),
+    ("slides", "media_id", lambda p, v: p.update(media_id=v)),
+    ("playlists", "location_id", lambda p, v: p.update(location_id=v)),
+    ("playlists", "items.slide_id", lambda p, v: p.update(items=[{"slide_id": v}])),
+    ("schedules", "playlist_id", lambda p, v: p.update(playlist_id=v)),
+    ("schedules", "location_id", lambda p, v: p.update(location_id=v)),
+    ("schedules", "target.display_id", lambda p, v: p.update(target={"display_id": v})),
+    ("schedules", "target.location_id", lambda p, v: p.update(target={"location_id": v})),
+    ("schedules", "target.group_id", lambda p, v: p.update(target={"group_id": v})),
 ]
 
 
@@ -265,13 +268,36 @@ UNKNOWN_REFERENCES: list[tuple[str, str, Callable[[dict[str, Any]], None]]] = [
     ids=[f"{n}-{f}" for n, f, _ in UNKNOWN_REFERENCES],
 )
 def test_a_reference_to_an_unknown_id_is_a_404_or_422_naming_the_id(
-    name: str, change: Callable[[dict[str, Any]], None], admin: Api, world: World, refused: Any
+    name: str, change: Callable[[dict[str, Any], int], None], admin: Api, world: World, refused: Any
 ) -> None:
     payload = valid_payload(name, world, admin)
-    change(payload)
+    change(payload, UNKNOWN)
     with refused():
         error = assert_error(admin.post(name, json=payload), 404, 422)
         assert str(UNKNOWN) in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("name", "change"),
+    [(n, c) for n, _, c in UNKNOWN_REFERENCES],
+    ids=[f"{n}-{f}" for n, f, _ in UNKNOWN_REFERENCES],
+)
+def test_a_reference_beyond_the_largest_id_is_a_422(
+    name: str, change: Callable[[dict[str, Any], int], None], admin: Api, world: World, refused: Any
+) -> None:
+    """Past what an id column holds (PostgreSQL's INTEGER), where a lookup would fail."""
+    payload = valid_payload(name, world, admin)
+    change(payload, BEYOND)
+    with refused():
+        assert_error(admin.post(name, json=payload), 422)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_a_path_id_beyond_the_largest_is_a_404(name: str, admin: Api, refused: Any) -> None:
+    with refused():
+        assert_error(admin.get(f"{name}/{BEYOND}"), 404)
+        assert_error(admin.patch(f"{name}/{BEYOND}", json={}), 404)
+        assert_error(admin.get(f"{name}?cursor={encode_cursor(BEYOND)}"), 400)
 
 
 MOVABLE = [n for n in NAMES if "location_id" in COLLECTIONS[n].patch.model_fields]
@@ -285,6 +311,8 @@ def test_moving_an_item_to_an_unknown_location_is_refused_and_leaves_it_in_place
     before = admin.get(f"{name}/{item_id}").get_json()
     error = assert_error(admin.patch(f"{name}/{item_id}", json={"location_id": UNKNOWN}), 404, 422)
     assert str(UNKNOWN) in error["message"]
+    assert admin.get(f"{name}/{item_id}").get_json() == before
+    assert_error(admin.patch(f"{name}/{item_id}", json={"location_id": BEYOND}), 422)
     assert admin.get(f"{name}/{item_id}").get_json() == before
 
 

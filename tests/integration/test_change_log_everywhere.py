@@ -8,6 +8,7 @@ from pathlib import Path
 
 from signage.db import Database
 from signage.migrate import upgrade
+from tests.databases import DATABASES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,8 +27,10 @@ with database.sessions() as session:
 
 
 def test_a_process_that_only_opens_the_database_still_appends_changes(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'signage.db'}"
-    upgrade(Database(url).engine)
+    url = DATABASES.url(tmp_path)
+    migrating = Database(url)
+    upgrade(migrating.engine)
+    migrating.dispose()
     result = subprocess.run(
         [sys.executable, "-c", WRITER, url], check=True, cwd=REPO, capture_output=True, text=True
     )

@@ -13,13 +13,14 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from signage.accounts.models import User
 from signage.accounts.services import authenticate
 from signage.config import Settings
 from signage.db import Database
 from signage.screens.models import Location
+from tests.databases import instance_database
 from tests.factories import World
 from tests.processes import PASSWORD, REPO, running, signage
 
@@ -42,7 +43,11 @@ def test_db_upgrade_creates_the_database_and_import_then_export_round_trips(
 
     upgraded = signage(instance, "db", "upgrade")
     assert upgraded.returncode == 0, upgraded.stderr
-    assert (instance / "signage.db").is_file()
+    migrated = instance_database(instance)  # SQLite: the file in the instance folder
+    try:
+        assert "slides" in inspect(migrated.engine).get_table_names()
+    finally:
+        migrated.dispose()
 
     imported = signage(instance, "import", str(REPO))
     assert imported.returncode == 0, imported.stderr
@@ -86,7 +91,7 @@ def test_importing_a_bad_folder_exits_non_zero_naming_file_and_line(
     assert "nothing was imported" in result.stderr
     assert f"{bad}:3: group has unknown key(s) colour" in result.stderr
     assert "Traceback" not in result.stderr
-    database = Database(f"sqlite:///{instance / 'signage.db'}")
+    database = instance_database(instance)
     try:
         with database.transaction() as session:
             assert session.scalar(select(Location.id)) is None  # zz was rolled back

@@ -21,6 +21,7 @@ from signage.config import MB, MediaLimits, Settings
 from signage.content.models import Slide
 from signage.content.services import ThemeService
 from signage.db import Database
+from signage.schemas import MAX_ID
 from tests import media_files as files
 from tests.factories import World, add_slide
 from tests.integration.test_console import csrf_token, sign_in
@@ -158,6 +159,20 @@ def test_an_upload_to_another_workplace_is_refused(app: Flask, world: World) -> 
     answer = upload(console(app, "editor"), files.jpeg(), "a.jpg", world.locations["plejehjem"])
     assert answer.status_code == 403
     assert "Du har ikke adgang til dette." in page_text(answer)
+
+
+def test_numbers_beyond_the_largest_id_name_nothing_and_break_nothing(
+    app: Flask, world: World
+) -> None:
+    """Past what an id column holds (PostgreSQL's INTEGER), where a lookup would fail."""
+    editor, beyond = console(app, "editor"), MAX_ID + 1
+    for path in ("/console/slides?before=", "/console/media?before="):
+        assert editor.get(f"{path}{beyond}").status_code == 200
+    for path in ("/console/displays?location=", "/console/displays?group="):
+        # answered as an unknown id is
+        assert editor.get(f"{path}{beyond}").status_code == 400
+        assert editor.get(f"{path}999999").status_code == 400
+    assert upload(editor, files.jpeg(), "a.jpg", beyond).status_code == 400
 
 
 @pytest.fixture

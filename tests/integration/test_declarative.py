@@ -26,6 +26,7 @@ from signage.declarative.importer import ImportReport, import_folder
 from signage.declarative.loader import ImportProblem
 from signage.scheduling.models import Change, Schedule
 from signage.screens.models import Display, Group, Location
+from tests.databases import DATABASES
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -189,12 +190,11 @@ def media_dir(settings: Settings) -> Path:
 @pytest.fixture
 def fresh_database(tmp_path: Path, migrated_template: Path) -> Iterator[Database]:
     """A second empty, migrated database, as on another machine."""
-    path = tmp_path / "fresh-instance" / "signage.db"
-    path.parent.mkdir()
-    shutil.copyfile(migrated_template, path)
-    database = Database(f"sqlite:///{path}")
+    instance = tmp_path / "fresh-instance"
+    database = Database(DATABASES.create(instance, migrated_template))
     yield database
     database.dispose()
+    DATABASES.drop(instance)
 
 
 # -- the demo content ---------------------------------------------------------------------

@@ -17,9 +17,9 @@ import requests
 from sqlalchemy import select
 
 from signage.accounts.services import system_principal
-from signage.db import Database
 from signage.screens.models import Display, Location
 from signage.screens.services import DisplayService
+from tests.databases import instance_database
 from tests.integration.test_metrics import Samples, parse, value
 from tests.integration.test_player_socket import Server, kiosk
 from tests.processes import demo_instance, running, signage
@@ -40,7 +40,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str
     api_token = signage(instance, "token", "add", EMAIL).stdout.strip()
     scraper = signage(instance, "token", "add", EMAIL, "--scope", "metrics:read")
     assert scraper.returncode == 0, scraper.stderr
-    database = Database(f"sqlite:///{instance / 'signage.db'}")
+    database = instance_database(instance)
     with database.transaction() as session:
         foyer = session.scalar(
             select(Display)
@@ -52,7 +52,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, str
         display_id = foyer.id
     database.dispose()
     with running(instance, root, "serve", env={"SIGNAGE_LOG_FORMAT": "json"}) as (base, out):
-        server = Server(base, token, "", display_id, api_token, out)
+        server = Server(base, token, "", display_id, api_token, out, instance)
         yield server, scraper.stdout.strip(), root / "stderr.txt"
 
 

@@ -4,7 +4,6 @@ commands and revocation, and hostile events refused while others are served."""
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -20,9 +19,10 @@ from sqlalchemy import select
 
 from signage.accounts.services import system_principal
 from signage.content.models import Slide
-from signage.db import Database, utcnow
+from signage.db import utcnow
 from signage.screens.models import Display, Location
 from signage.screens.services import DisplayService
+from tests.databases import instance_database, instance_rows
 from tests.processes import demo_instance, running, signage
 
 pytestmark = pytest.mark.slow
@@ -39,14 +39,14 @@ class Server:
     api_token: str  # a communicator's API token
     log: Path
     instance: Path
-    played: tuple[int, int]  # a slide and its live revision, for plays
+    played: tuple[int, int] | None = None  # a slide and its live revision, for plays
 
     def stored_plays(self, display_id: int) -> list[str]:
-        with sqlite3.connect(self.instance / "signage.db") as db:
-            rows = db.execute(
-                "SELECT client_id FROM play_events WHERE display_id = ? ORDER BY client_id",
-                (display_id,),
-            ).fetchall()
+        rows = instance_rows(
+            self.instance,
+            "SELECT client_id FROM play_events WHERE display_id = :display ORDER BY client_id",
+            display=display_id,
+        )
         return [row[0] for row in rows]
 
     def api(self, method: str, path: str, **kwargs: Any) -> requests.Response:
@@ -65,7 +65,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     role = ("--role", "communicator", "--password", PASSWORD)
     assert signage(instance, "user", "add", email, *role).returncode == 0
     api_token = signage(instance, "token", "add", email).stdout.strip()
-    database = Database(f"sqlite:///{instance / 'signage.db'}")
+    database = instance_database(instance)
     with database.transaction() as session:
         foyer = session.scalar(
             select(Display)
@@ -268,6 +268,7 @@ def test_commands_reach_the_kiosk(server: Server, connected: Kiosk) -> None:
 
 
 def test_plays_and_heartbeats_are_taken_over_the_socket(server: Server, connected: Kiosk) -> None:
+    assert server.played is not None
     slide, revision = server.played
     play = {
         "id": "socket-play-0001",

@@ -214,6 +214,18 @@ def test_another_subject_with_a_linked_email_is_refused(
     }
 
 
+def test_a_name_longer_than_the_account_holds_is_shortened_and_the_sign_in_succeeds(
+    client: FlaskClient, world: World, provider: Provider, database: Database
+) -> None:
+    account = "l" * 250  # the provider names the account after its id
+    provider.set_account(account, "lang@example.dk", ["infotavle-redaktoerer-bibliotek"])
+    assert sso_sign_in(client, account).status_code == 302
+    with database.sessions() as session:
+        user = session.scalar(select(User).where(User.email == "lang@example.dk"))
+        assert user is not None
+        assert user.name == account.title()[:200]
+
+
 def test_a_user_whose_groups_give_no_grant_is_told_in_danish_to_ask_their_administrator(
     client: FlaskClient, world: World, provider: Provider, database: Database
 ) -> None:

@@ -1,4 +1,5 @@
-"""PostgreSQL and Redis for the service tests: a fresh database per test, a Redis key
+"""PostgreSQL and Redis for the service tests: a fresh PostgreSQL database per test,
+whichever database the rest of the suite runs on (tests/databases.py), and a Redis key
 prefix per test.
 
 Skipped with the reason when the server is absent, unless SIGNAGE_REQUIRE_SERVICES is
@@ -7,24 +8,28 @@ set (CI sets it), in which case its absence is a failure."""
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "SIGNAGE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+from tests.databases import (
+    DATABASES,
+    ON_POSTGRES,
+    POSTGRES_ADMIN_URL,
+    PostgresDatabases,
+    require_or_skip,
 )
 
+__all__ = ["POSTGRES_ADMIN_URL", "postgres_url", "require_or_skip"]
 
-def require_or_skip(reason: str) -> None:
-    if os.environ.get("SIGNAGE_REQUIRE_SERVICES"):
-        pytest.fail(f"{reason} (SIGNAGE_REQUIRE_SERVICES is set)")
-    pytest.skip(reason)
+POSTGRES = DATABASES if ON_POSTGRES else PostgresDatabases(POSTGRES_ADMIN_URL)
 
 
 @pytest.fixture
@@ -36,20 +41,17 @@ def postgres_url() -> Iterator[str]:
 @contextmanager
 def fresh_postgres_database() -> Iterator[str]:
     """A new, empty database, dropped afterwards (for fixtures of any scope)."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"signage_test_{uuid.uuid4().hex[:12]}"
+    instance = Path(tempfile.mkdtemp(prefix="signage-postgres-"))
     try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = POSTGRES.create(instance)
     except OperationalError as exc:
-        admin.dispose()
+        shutil.rmtree(instance, ignore_errors=True)
         require_or_skip(f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {exc.orig}")
     try:
-        yield POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        yield url
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        POSTGRES.drop(instance)
+        shutil.rmtree(instance, ignore_errors=True)
 
 
 REDIS_URL = os.environ.get("SIGNAGE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -4,7 +4,6 @@ commits that grew the change log, and change ids that grow in commit order."""
 
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -15,11 +14,11 @@ from signage.app import create_app
 from signage.cluster import Wakeups, change_signal, changes_channel
 from signage.db import Database, utcnow
 from signage.limits import RedisLimiter
-from signage.migrate import upgrade
 from signage.scheduling.models import Change, JobRun
 from signage.screens.devices import REGISTRATIONS_PER_WINDOW
 from signage.screens.models import Location
 from tests.conftest import make_settings
+from tests.databases import DATABASES
 from tests.services.conftest import RedisService
 
 pytestmark = pytest.mark.services
@@ -53,10 +52,9 @@ def test_pairing_registrations_are_limited_across_two_web_processes(
 ) -> None:
     """Two apps (as two web processes) on one Redis: the address's registrations
     through the first count at the second."""
-    shutil.copyfile(migrated_template, tmp_path / "signage.db")
-    settings = make_settings(tmp_path, f"sqlite:///{tmp_path / 'signage.db'}").with_overrides(
-        redis_url=redis_service.url, redis_prefix=redis_service.prefix, run_jobs=False
-    )
+    settings = make_settings(
+        tmp_path, DATABASES.create(tmp_path, migrated_template)
+    ).with_overrides(redis_url=redis_service.url, redis_prefix=redis_service.prefix, run_jobs=False)
     first, second = create_app(settings).test_client(), create_app(settings).test_client()
     address = {"REMOTE_ADDR": "192.0.2.7"}
     for _ in range(REGISTRATIONS_PER_WINDOW):
@@ -74,10 +72,9 @@ def signalled(
     redis_service: RedisService, tmp_path: Path, migrated_template: Path
 ) -> tuple[Database, Wakeups]:
     """A database whose commits signal through Redis, and the propagator's listener."""
-    shutil.copyfile(migrated_template, tmp_path / "signage.db")
-    settings = make_settings(tmp_path).with_overrides(
-        redis_url=redis_service.url, redis_prefix=redis_service.prefix
-    )
+    settings = make_settings(
+        tmp_path, DATABASES.create(tmp_path, migrated_template)
+    ).with_overrides(redis_url=redis_service.url, redis_prefix=redis_service.prefix)
     database = Database(settings.database_url, on_change=change_signal(settings))
     wakeups = Wakeups(redis_service.url, changes_channel(redis_service.prefix))
     wakeups.subscribe()
@@ -112,39 +109,4 @@ def test_commits_that_change_nothing_shown_and_rollbacks_wake_nobody(
     session.close()
     assert not wakeups.wait(1.0)
     wakeups.close()
-    database.dispose()
-
-
-def test_on_postgres_a_transaction_appending_changes_waits_for_the_one_before(
-    postgres_url: str,
-) -> None:
-    """Change ids grow in commit order: the propagator reads past the last id it saw,
-    so a lower id committed after a higher one would be skipped for good."""
-    database = Database(postgres_url)
-    upgrade(database.engine)
-    first = database.sessions()
-    first.add(Location(slug="first", name="First", timezone="Europe/Copenhagen"))
-    first.flush()
-    committed = threading.Event()
-
-    def second() -> None:
-        with database.transaction() as session:
-            session.add(Location(slug="second", name="Second", timezone="Europe/Copenhagen"))
-        committed.set()
-
-    worker = threading.Thread(target=second)
-    worker.start()
-    try:
-        assert not committed.wait(1.0), "the second appended changes before the first ended"
-        first.commit()
-        assert committed.wait(10)
-    finally:
-        first.close()
-        worker.join(10)
-    with database.sessions() as session:
-        order = [
-            session.get(Location, change.entity_id).slug  # type: ignore[union-attr]
-            for change in session.scalars(select(Change).order_by(Change.id))
-        ]
-    assert order == ["first", "second"]
     database.dispose()

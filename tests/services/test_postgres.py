@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,6 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from signage.app import create_app
 from signage.db import Database
@@ -16,9 +19,10 @@ from signage.declarative.exporter import export_folder
 from signage.declarative.importer import import_folder
 from signage.migrate import upgrade
 from signage.models import Base
-from signage.scheduling.models import Change
+from signage.scheduling.models import Change, PropagatorState
+from signage.scheduling.propagator import STATE_NAME, Propagator, committed_changes
 from tests.conftest import Api, make_settings
-from tests.factories import build_world
+from tests.factories import add_location, build_world
 
 pytestmark = pytest.mark.services
 REPO = Path(__file__).resolve().parents[2]
@@ -130,3 +134,46 @@ def test_plays_are_taken_once_rolled_up_and_reported_on_postgres(
     by_day = manager.get("reports/plays", query_string={"group_by": "day"}).get_json()
     assert sum(item["plays"] + item["alert_plays"] for item in by_day["items"]) == 200
     database.dispose()
+
+
+def test_a_change_that_commits_after_a_later_one_is_not_skipped(postgres_url: str) -> None:
+    """Change ids are drawn at insert and seen at commit: while an earlier id's
+    transaction is open, the propagator must not read past it."""
+    database = Database(postgres_url)
+    upgrade(database.engine)
+    world = build_world(database)
+    propagator = Propagator(database, "Europe/Copenhagen", "da")
+    propagator.run_once()
+    kommune = world.locations["kommune"]
+
+    slow = database.sessions()
+    add_location(slow, "sen", kommune)  # flushed: its change has an id, not yet committed
+    earlier = slow.scalar(select(func.max(Change.id)))
+    with database.transaction() as fast:
+        add_location(fast, "hurtig", kommune)
+    try:
+        assert propagator.run_once() == []  # waited for the open writer, then gave up
+        with database.sessions() as session:
+            state = session.get(PropagatorState, STATE_NAME)
+            assert state is not None
+            assert state.last_change_id < earlier
+
+        found: list[list[Change] | None] = []
+        with database.sessions() as session:
+            reader = threading.Thread(target=lambda: found.append(read(session)))
+            reader.start()
+            time.sleep(0.2)
+            slow.commit()
+            reader.join()
+    finally:
+        slow.close()
+        database.dispose()
+    kinds = [(change.kind, change.id) for change in found[0] or []]
+    assert [kind for kind, _ in kinds] == ["location", "location"]
+    assert kinds[0][1] == earlier
+
+
+def read(session: Session) -> list[Change] | None:
+    state = session.get(PropagatorState, STATE_NAME)
+    assert state is not None
+    return committed_changes(session, state.last_change_id)

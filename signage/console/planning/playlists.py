@@ -31,6 +31,7 @@ from signage.content.schemas import PlaylistIn
 from signage.content.services import PlaylistService, SlideService
 from signage.errors import SignageError
 from signage.policy import MANAGER
+from signage.schemas import parse_id
 from signage.web import db_session
 
 MAX_DURATION_S = 86400
@@ -145,9 +146,10 @@ def playlist_update(playlist_id: int) -> ResponseReturnValue:
 
 def _posted_items() -> list[Item]:
     slides, durations = request.form.getlist("slide"), request.form.getlist("duration")
-    if len(slides) != len(durations) or not all(s.isdigit() and len(s) < 16 for s in slides):
+    ids = [parse_id(s) for s in slides]
+    if len(slides) != len(durations) or None in ids:
         raise BadRequest("the playlist's rows were not posted whole")
-    return [Item(int(s), d.strip()) for s, d in zip(slides, durations, strict=True)]
+    return [Item(i, d.strip()) for i, d in zip(ids, durations, strict=True) if i is not None]
 
 
 def _posted_action(count: int) -> tuple[str, int]:
