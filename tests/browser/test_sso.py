@@ -75,17 +75,17 @@ def server(
     groups = tmp_path / "groups.yaml"
     groups.write_text(GROUPS_YAML)
     plain = processes.environment
+    oidc = {
+        "SIGNAGE_OIDC_ISSUER": provider.issuer,
+        "SIGNAGE_OIDC_CLIENT_ID": CLIENT_ID,
+        "SIGNAGE_OIDC_CLIENT_SECRET": CLIENT_SECRET,
+        "SIGNAGE_OIDC_SCOPE": "openid email profile groups",
+        "SIGNAGE_OIDC_GROUPS": str(groups),
+        "SIGNAGE_PASSWORD_LOGIN": "admins",
+    }
 
-    def with_oidc(instance: Path) -> dict[str, str]:
-        return {
-            **plain(instance),
-            "SIGNAGE_OIDC_ISSUER": provider.issuer,
-            "SIGNAGE_OIDC_CLIENT_ID": CLIENT_ID,
-            "SIGNAGE_OIDC_CLIENT_SECRET": CLIENT_SECRET,
-            "SIGNAGE_OIDC_SCOPE": "openid email profile groups",
-            "SIGNAGE_OIDC_GROUPS": str(groups),
-            "SIGNAGE_PASSWORD_LOGIN": "admins",
-        }
+    def with_oidc(instance: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+        return plain(instance, {**oidc, **(extra or {})})
 
     monkeypatch.setattr(processes, "environment", with_oidc)
     return servers.start()
