@@ -219,7 +219,7 @@ class PlayBuffer:
         self._lock = threading.Lock()
         self.every_s = every_s
         self.max_pending = max_pending
-        self._last_flush = 0.0
+        self._last_flush = time.monotonic()  # not 0: the clock counts from boot
 
     def add(self, rows: Iterable[dict[str, Any]]) -> bool:
         """Keep the rows; True when so many wait that they should be written now."""
