@@ -5,6 +5,7 @@ and are ignored."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -28,12 +29,24 @@ def register_from(app: Flask, forwarded_for: str) -> int:
     return answer.status_code
 
 
-def behind(settings: Settings, proxies: int) -> Flask:
-    return create_app(settings.with_overrides(proxies=proxies))
+@pytest.fixture
+def behind(settings: Settings) -> Iterator[Callable[[int], Flask]]:
+    """Apps behind that many proxies, their databases closed after the test."""
+    made: list[Flask] = []
+
+    def make(proxies: int) -> Flask:
+        made.append(create_app(settings.with_overrides(proxies=proxies)))
+        return made[-1]
+
+    yield make
+    for app in made:
+        app.extensions["signage.db"].dispose()
 
 
-def test_behind_a_proxy_each_client_has_its_own_rate_limit(settings: Settings) -> None:
-    app = behind(settings, proxies=1)
+def test_behind_a_proxy_each_client_has_its_own_rate_limit(
+    behind: Callable[[int], Flask],
+) -> None:
+    app = behind(1)
     first = [register_from(app, "192.0.2.10") for _ in range(devices.REGISTRATIONS_PER_WINDOW)]
 
     assert first == [201] * devices.REGISTRATIONS_PER_WINDOW
@@ -42,9 +55,9 @@ def test_behind_a_proxy_each_client_has_its_own_rate_limit(settings: Settings) -
 
 
 def test_without_the_setting_a_forged_header_does_not_escape_the_limit(
-    settings: Settings,
+    behind: Callable[[int], Flask],
 ) -> None:
-    app = behind(settings, proxies=0)
+    app = behind(0)
     answers = [
         register_from(app, f"192.0.2.{n}") for n in range(devices.REGISTRATIONS_PER_WINDOW + 1)
     ]
@@ -53,9 +66,9 @@ def test_without_the_setting_a_forged_header_does_not_escape_the_limit(
 
 
 def test_behind_a_tls_proxy_the_addresses_handed_out_are_https(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    behind: Callable[[int], Flask], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = behind(settings, proxies=1)
+    app = behind(1)
     # What a handler sees, e.g. the sign-in that tells the identity provider where to
     # send the user back, through the whole WSGI stack.
     app.add_url_rule("/seen", "seen", lambda: url_for("console.login", _external=True))

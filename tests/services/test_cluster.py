@@ -55,16 +55,25 @@ def test_pairing_registrations_are_limited_across_two_web_processes(
     settings = make_settings(
         tmp_path, DATABASES.create(tmp_path, migrated_template)
     ).with_overrides(redis_url=redis_service.url, redis_prefix=redis_service.prefix, run_jobs=False)
-    first, second = create_app(settings).test_client(), create_app(settings).test_client()
+    apps = [create_app(settings), create_app(settings)]
+    first, second = (app.test_client() for app in apps)
     address = {"REMOTE_ADDR": "192.0.2.7"}
-    for _ in range(REGISTRATIONS_PER_WINDOW):
-        assert first.post("/player/api/register", environ_base=address).status_code == 201
-    refused = second.post("/player/api/register", environ_base=address)
+    try:
+        taken = [
+            first.post("/player/api/register", environ_base=address).status_code
+            for _ in range(REGISTRATIONS_PER_WINDOW)
+        ]
+        refused = second.post("/player/api/register", environ_base=address)
+        other = second.post("/player/api/register", environ_base={"REMOTE_ADDR": "192.0.2.8"})
+    finally:
+        for app in apps:
+            app.extensions["signage.db"].dispose()
+
+    assert taken == [201] * REGISTRATIONS_PER_WINDOW
     assert refused.status_code == 429
     assert refused.get_json()["error"]["code"] == "rate_limited"
     assert int(refused.headers["Retry-After"]) > 0
-    other = {"REMOTE_ADDR": "192.0.2.8"}
-    assert second.post("/player/api/register", environ_base=other).status_code == 201
+    assert other.status_code == 201
 
 
 @pytest.fixture
