@@ -164,15 +164,18 @@ class ReceiptBuffer:
             if alert_id in known
         ]
         if rows:
-            alert_ids = {int(row["alert_id"]) for row in rows}
-            before = _acknowledged(session, alert_ids)
+            # Only acknowledgements move the counter: a batch of deliveries alone (a fleet
+            # reconnecting) is written without counting the alerts' receipts twice.
+            acked = {int(row["alert_id"]) for row in rows if row["acknowledged_at"]}
+            before = _acknowledged(session, acked) if acked else 0
             # A core statement: a receipt changes nothing a screen shows (no change-log row).
             session.connection().execute(_upsert(session), rows)
-            counters.bump(
-                session,
-                counters.ALERT_ACKNOWLEDGEMENTS,
-                _acknowledged(session, alert_ids) - before,
-            )
+            if acked:
+                counters.bump(
+                    session,
+                    counters.ALERT_ACKNOWLEDGEMENTS,
+                    _acknowledged(session, acked) - before,
+                )
         return sorted({int(row["alert_id"]) for row in rows})
 
 
