@@ -72,6 +72,9 @@ class CrudService(Generic[M]):
 
     # Any, not type[M]: class variables cannot name a type parameter.
     model: ClassVar[type[Any]]
+    # Fields that are not columns of `model` yet must never be null (a change's schema
+    # takes null for "not given"); the model's NOT NULL columns are checked anyway.
+    not_null: ClassVar[frozenset[str]] = frozenset()
     kind: ClassVar[str]
     write_role: ClassVar[Role]
     # Columns whose values must be unique across the instance, checked before writing.
@@ -123,6 +126,7 @@ class CrudService(Generic[M]):
 
     def update(self, session: Session, principal: Principal, obj: M, data: dict[str, Any]) -> M:
         self.authorize(session, principal, obj, creating=False)
+        self.refuse_nulls(data)
         self.check_unique(session, data, obj)
         before = writes_so_far(session)
         self.apply(session, principal, obj, data, creating=False)
@@ -142,6 +146,15 @@ class CrudService(Generic[M]):
             self.audit_details(data),
         )
         return obj
+
+    def refuse_nulls(self, data: dict[str, Any]) -> None:
+        """A change may leave a field out, but not set a column that must hold a value to
+        null: the schemas of changes take null for "not given"."""
+        columns = self.model.__table__.columns
+        for name, value in data.items():
+            required = name in self.not_null or (name in columns and not columns[name].nullable)
+            if value is None and required:
+                raise ValidationFailed(f"{name}: must not be null")
 
     def delete(self, session: Session, principal: Principal, obj: M) -> None:
         self.authorize(session, principal, obj, creating=False)

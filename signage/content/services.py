@@ -31,6 +31,7 @@ class ThemeService(CrudService[Theme]):
 
 class SlideService(CrudService[Slide]):
     model = Slide
+    not_null = frozenset({"kind", "fields", "variants"})  # the revision's columns
     kind = "slide"
     write_role = Role.EDITOR
     unique = ("key",)

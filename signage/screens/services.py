@@ -84,6 +84,7 @@ def _validate_power(power: list[dict[str, Any]]) -> None:
 
 class DisplayService(CrudService[Display]):
     model = Display
+    not_null = frozenset({"resolution"})  # the width and height columns
     kind = "display"
     write_role = Role.FACILITY_MANAGER
 
