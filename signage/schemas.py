@@ -43,9 +43,26 @@ def _iso_text(value: Any) -> Any:
     return value
 
 
+# Instants far enough either way for any schedule or report; arithmetic on an instant
+# near year 1 or 9999 (a day added, an offset taken off) overflows datetime.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 9000
+
+
+def is_in_range(value: datetime) -> bool:
+    return EARLIEST_YEAR <= value.year <= LATEST_YEAR
+
+
+def _in_range(value: datetime) -> datetime:
+    if not is_in_range(value):
+        raise ValueError(f"must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
 # An instant in a JSON body: ISO 8601 text with an offset (not strict: the strict base
 # would take only datetime objects, which JSON cannot carry).
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text), Field(strict=False)]
+Instant = Annotated[
+    AwareDatetime, BeforeValidator(_iso_text), AfterValidator(_in_range), Field(strict=False)
+]
 
 
 def parse_id(text: str) -> int | None:

@@ -16,7 +16,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from signage.errors import SignageError, ValidationFailed
-from signage.schemas import MAX_ID
+from signage.schemas import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, is_in_range
 
 P = TypeVar("P", bound=BaseModel)
 DEFAULT_LIMIT = 50
@@ -163,4 +163,8 @@ def instant_arg(name: str, default: datetime | None = None) -> datetime:
         ) from exc
     if value.tzinfo is None:
         raise BadRequest(f"query parameter {name!r} needs an offset such as +01:00 or Z")
+    if not is_in_range(value):
+        raise BadRequest(
+            f"query parameter {name!r} must lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}"
+        )
     return value
