@@ -13,8 +13,8 @@ from flask.testing import FlaskClient
 
 from signage.api.collections import COLLECTIONS
 from signage.db import Database
+from tests.corpus.checks import row_counts
 from tests.factories import PASSWORD, World
-from tests.integration.test_bad_input import row_counts
 
 ADMIN_EMAIL = "admin@example.dk"
 

@@ -1,4 +1,5 @@
-"""Bad input on every path of the JSON API: a 4xx with the uniform error body, never a
+"""Bad input of every shape on every path of the JSON API (bodies that are not objects,
+wrong types, bad ids, pages and filters, sizes, tokens): a 4xx with the uniform error body, never a
 500 or a stack trace, and nothing stored or half-written; the server keeps serving."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, select, table
+from sqlalchemy import select
 
 from signage.accounts.models import ApiToken
 from signage.api.collections import COLLECTIONS
@@ -19,6 +20,7 @@ from signage.app import MAX_REQUEST_BYTES
 from signage.db import Database
 from signage.schemas import MAX_ID
 from tests.conftest import Api
+from tests.corpus.checks import assert_error, row_counts
 from tests.factories import World
 
 NAMES = sorted(COLLECTIONS)
@@ -27,34 +29,6 @@ BEYOND = MAX_ID + 1
 
 
 # -- helpers ----------------------------------------------------------------------------
-def assert_error(response: Any, *statuses: int) -> dict[str, Any]:
-    """A 4xx with `{"error": {"code", "message"}}` and nothing of our internals."""
-    assert response.status_code in statuses, (response.status_code, response.get_data(as_text=True))
-    assert 400 <= response.status_code < 500
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert isinstance(body, dict)
-    assert set(body) == {"error"}
-    error = body["error"]
-    assert isinstance(error.get("code"), str)
-    assert error["code"]
-    assert isinstance(error.get("message"), str)
-    assert error["message"]
-    raw = response.get_data(as_text=True)
-    for leak in ("Traceback", 'File "', ".py", "/work/", "site-packages", "sqlalchemy"):
-        assert leak not in raw, f"{leak!r} leaked into {raw!r}"
-    return error
-
-
-def row_counts(database: Database) -> dict[str, int]:
-    tables = inspect(database.engine).get_table_names()
-    with database.engine.connect() as connection:
-        return {
-            name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
-            for name in tables
-        }
-
-
 @pytest.fixture
 def admin(as_user: Callable[[str], Api]) -> Api:
     return as_user("admin")

@@ -1,0 +1,74 @@
+"""What every corpus test asserts of a refusal: a 4xx with the uniform error body (JSON
+for the API, a page for the console), nothing of our internals, and nothing stored."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import column, func, inspect, select, table
+
+from signage.db import Database
+
+LEAKS = ("Traceback", 'File "', ".py", "/work/", "site-packages", "sqlalchemy", "psycopg")
+# Written in batches after the request that brought them, or by the request's own
+# bookkeeping: they may move while a refused request stores nothing.
+BUFFERED = frozenset({"play_events", "play_marks", "display_outages", "alert_deliveries"})
+
+
+def assert_error(response: Any, *statuses: int) -> dict[str, Any]:
+    """A 4xx with `{"error": {"code", "message"}}` and nothing of our internals."""
+    assert response.status_code in statuses, (response.status_code, response.get_data(as_text=True))
+    assert 400 <= response.status_code < 500
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert isinstance(body, dict)
+    assert "error" in body
+    error = body["error"]
+    assert isinstance(error.get("code"), str)
+    assert error["code"]
+    assert isinstance(error.get("message"), str)
+    assert error["message"]
+    assert_no_leak(response)
+    return error
+
+
+def assert_no_leak(response: Any) -> None:
+    raw = response.get_data(as_text=True)
+    for leak in LEAKS:
+        assert leak not in raw, f"{leak!r} leaked into {raw[:500]!r}"
+
+
+def row_counts(database: Database) -> dict[str, int]:
+    tables = inspect(database.engine).get_table_names()
+    with database.engine.connect() as connection:
+        return {
+            name: connection.execute(select(func.count()).select_from(table(name))).scalar_one()
+            for name in tables
+        }
+
+
+class Fingerprint:
+    """The row count of every table and the newest change and audit entry, read in one
+    statement: a refused request must leave all of them as they were (every stored
+    write adds a change, an audit entry or a row)."""
+
+    def __init__(self, database: Database, ignore: frozenset[str] = BUFFERED) -> None:
+        self.database = database
+        found = set(inspect(database.engine).get_table_names())
+        names = sorted(found - ignore - {"alembic_version"})
+        columns = [
+            select(func.count()).select_from(table(name)).scalar_subquery().label(name)
+            for name in names
+        ]
+        for name in ("changes", "audit_events"):
+            newest = select(func.max(column("id"))).select_from(table(name))
+            columns.append(newest.scalar_subquery().label(f"{name}.newest"))
+        self.statement = select(*columns)
+
+    def take(self) -> dict[str, Any]:
+        with self.database.engine.connect() as connection:
+            return dict(connection.execute(self.statement).mappings().one())
+
+    @staticmethod
+    def moved(before: dict[str, Any], after: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+        return {k: (before[k], after[k]) for k in before if before[k] != after[k]}
