@@ -50,3 +50,14 @@ class Forbidden(SignageError):
 class Conflict(SignageError):
     status = 409
     code = "conflict"
+
+
+class RateLimited(SignageError):
+    """Too many attempts; `retry_after_s` goes out as the Retry-After header."""
+
+    status = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

@@ -1,4 +1,4 @@
-"""Rate limits per client address behind one port: windows kept in this process's
+"""Rate limits per client address (or account name) behind one port: windows kept in this process's
 memory (the embedded default) or in Redis, where every web process counts together.
 
 Addresses serve rate limiting only: in memory they are forgotten when idle, in Redis
@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from signage.cluster import client, redis_errors
 
@@ -29,6 +29,11 @@ class Limiter(Protocol):
     def hit(self, address: str) -> int:
         """Count one event from `address`; 0 when allowed, else the seconds to wait
         (and the event is not counted)."""
+        ...
+
+    def waiting(self, address: str) -> int:
+        """The seconds until `address` may have another event (0: now), counting nothing:
+        for limits that count only failures, asked before the attempt."""
         ...
 
 
@@ -55,6 +60,14 @@ class MemoryLimiter:
             recent.append(now)
             return 0
 
+    def waiting(self, address: str) -> int:
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._seen.get(address, ()) if t > now - self.window_s]
+            if len(recent) >= self.limit:
+                return int(recent[-self.limit] + self.window_s - now) + 1
+            return 0
+
 
 # A sliding window in one sorted set per address, scored by Redis's own clock (web
 # processes on several hosts need not agree on the time). Atomic: a script runs alone.
@@ -73,6 +86,20 @@ return 0
 """
 
 
+# The same window, asked without counting.
+WINDOW_WAIT = """
+local now = redis.call('TIME')
+local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], -limit, -limit, 'WITHSCORES')
+  return tonumber(oldest[2]) + window - ms
+end
+return 0
+"""
+
+
 class RedisLimiter:
     """The same window in Redis, shared by every process of the deployment. When Redis
     cannot be reached the event is allowed (and logged): a limit must not lock every
@@ -82,14 +109,21 @@ class RedisLimiter:
         self.url, self.key_prefix = url, key_prefix
         self.limit, self.window_ms = limit, math.ceil(window_s * 1000)
         self._script = client(url).register_script(SLIDING_WINDOW)
+        self._wait_script = client(url).register_script(WINDOW_WAIT)
 
     def hit(self, address: str) -> int:
+        return self._run(self._script, address, uuid.uuid4().hex)
+
+    def waiting(self, address: str) -> int:
+        return self._run(self._wait_script, address)
+
+    def _run(self, script: Any, address: str, *extra: str) -> int:
         digest = hashlib.sha256(address.encode()).hexdigest()[:32]
         try:
             wait_ms = int(
-                self._script(
+                script(
                     keys=[f"{self.key_prefix}:{digest}"],
-                    args=[self.window_ms, self.limit, uuid.uuid4().hex],
+                    args=[self.window_ms, self.limit, *extra],
                 )
             )
         except redis_errors() as exc:

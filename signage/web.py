@@ -105,18 +105,62 @@ def load_user(user_id: str) -> Any:
     return user if user is not None and user.active else None
 
 
-def registrations() -> Limiter:
-    """This app's limiter of pairing registrations per address (shared through Redis
-    when the deployment has one)."""
-    found = current_app.extensions.get("signage.registrations")
+def limiter(name: str, limit: int, window_s: float) -> Limiter:
+    """This app's limiter called `name` (shared through Redis when the deployment has
+    one, else in this process), made at its first use."""
+    key = f"signage.limit.{name}"
+    found = current_app.extensions.get(key)
     if found is None:
-        found = current_app.extensions["signage.registrations"] = address_limiter(
-            current_app.config["SIGNAGE"],
-            "registrations",
-            devices.REGISTRATIONS_PER_WINDOW,
-            devices.REGISTRATION_WINDOW_S,
-        )
+        settings = current_app.config["SIGNAGE"]
+        found = current_app.extensions[key] = address_limiter(settings, name, limit, window_s)
     return cast(Limiter, found)
+
+
+def registrations() -> Limiter:
+    """Pairing codes kiosks ask for, per address."""
+    return limiter("registrations", devices.REGISTRATIONS_PER_WINDOW, devices.REGISTRATION_WINDOW_S)
+
+
+# Failed sign-ins with a password: per account name (an attacker guessing one person's
+# password from many addresses) and per address (one guessing many accounts). Only
+# failures count, so staff signing in often are never held up.
+SIGN_IN_FAILURES_PER_ACCOUNT = 10
+SIGN_IN_FAILURES_PER_ADDRESS = 50
+SIGN_IN_WINDOW_S = 900.0
+
+
+def sign_in_limits(account: str) -> list[tuple[Limiter, str]]:
+    """The limiters a password sign-in for `account` (the typed email) counts in."""
+    return [
+        (
+            limiter("sign-in-account", SIGN_IN_FAILURES_PER_ACCOUNT, SIGN_IN_WINDOW_S),
+            account.strip().casefold()[:254],
+        ),
+        (
+            limiter("sign-in-address", SIGN_IN_FAILURES_PER_ADDRESS, SIGN_IN_WINDOW_S),
+            client_address(),
+        ),
+    ]
+
+
+def pairing_limits(principal: Principal) -> list[tuple[Limiter, str]]:
+    """The limiters a pairing code that no kiosk shows counts in: per user and address."""
+    shared = limiter("pairing", devices.PAIRING_FAILURES_PER_WINDOW, devices.PAIRING_WINDOW_S)
+    return [(shared, f"user:{principal.user_id or principal.label}"), (shared, client_address())]
+
+
+def client_address() -> str:
+    return f"address:{request.remote_addr or 'unknown'}"
+
+
+def seconds_to_wait(limits: list[tuple[Limiter, str]]) -> int:
+    """0 when every limit allows another attempt, else the longest wait."""
+    return max(found.waiting(key) for found, key in limits)
+
+
+def count_failure(limits: list[tuple[Limiter, str]]) -> None:
+    for found, key in limits:
+        found.hit(key)
 
 
 def heartbeats() -> devices.HeartbeatBuffer:

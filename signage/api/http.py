@@ -15,7 +15,7 @@ from pydantic import ValidationError as PydanticError
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from signage.errors import SignageError, ValidationFailed
+from signage.errors import RateLimited, SignageError, ValidationFailed
 from signage.schemas import EARLIEST_YEAR, LATEST_YEAR, MAX_ID, is_in_range
 
 P = TypeVar("P", bound=BaseModel)
@@ -141,7 +141,10 @@ def paged(
 
 
 def error_response(error: SignageError) -> tuple[Response, int]:
-    return jsonify(error.to_body()), error.status
+    response = jsonify(error.to_body())
+    if isinstance(error, RateLimited):
+        response.headers["Retry-After"] = str(error.retry_after_s)
+    return response, error.status
 
 
 def plain_error(status: int, code: str, message: str) -> tuple[Response, int]:

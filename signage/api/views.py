@@ -19,7 +19,7 @@ from signage.content.schemas import ReviewIn
 from signage.content.services import SlideService
 from signage.core.model import DEFAULT_REGION
 from signage.db import utcnow
-from signage.errors import Unauthorized
+from signage.errors import NotFound, RateLimited, Unauthorized
 from signage.realtime import (
     PLAYER_NAMESPACE,
     display_room,
@@ -30,7 +30,14 @@ from signage.scheduling.manifests import segment_json
 from signage.screens import devices
 from signage.screens.schemas import CommandIn, PairIn
 from signage.screens.services import DisplayService
-from signage.web import current_principal, db_session, notifier
+from signage.web import (
+    count_failure,
+    current_principal,
+    db_session,
+    notifier,
+    pairing_limits,
+    seconds_to_wait,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 REGION = re.compile(r"[a-z][a-z0-9_-]{0,39}")
@@ -151,7 +158,17 @@ def displays_pair() -> tuple[Response, int]:
     session = db_session()
     data = parse(PairIn).given()
     code = data.pop("code")
-    display, created = devices.pair(session, principal(), code, data, utcnow())
+    limits = pairing_limits(principal())
+    wait = seconds_to_wait(limits)
+    if wait:
+        raise RateLimited(
+            f"too many codes that no kiosk shows; try again in {wait} s", retry_after_s=wait
+        )
+    try:
+        display, created = devices.pair(session, principal(), code, data, utcnow())
+    except NotFound:
+        count_failure(limits)
+        raise
     session.commit()
     return jsonify(serializers.display(display)), 201 if created else 200
 

@@ -5,6 +5,7 @@ Server-rendered; Danish by default. Pages stay thin and call domain services.
 
 from __future__ import annotations
 
+import math
 from urllib.parse import urlsplit
 
 from flask import (
@@ -37,7 +38,7 @@ from signage.errors import NotFound
 from signage.player.version import node_modules
 from signage.policy import LOGIN, PUBLIC
 from signage.screens.models import Display, Location
-from signage.web import db_session
+from signage.web import count_failure, db_session, seconds_to_wait, sign_in_limits
 
 LANGUAGES = ("da", "en")
 # Served name → path inside node_modules (package.json pins the packages).
@@ -61,10 +62,20 @@ def login() -> str | WerkzeugResponse:
     settings: Settings = current_app.config["SIGNAGE"]
     form = LoginForm()
     error = None
+    headers: dict[str, str] = {}
+    limits = sign_in_limits(form.email.data or "")
     if request.method == "POST" and settings.password_login == "off":  # noqa: S105 - a mode
         error = _("Sign-in with a password is turned off. Use your organisation's account.")
         status = 403
-    elif form.validate_on_submit():
+    elif (valid := form.validate_on_submit()) and (wait := seconds_to_wait(limits)):
+        # Asked before the password is checked: a right guess must not show through.
+        error = _(
+            "Too many failed sign-ins for this account or from this address. "
+            "Try again in %(minutes)d minutes.",
+            minutes=math.ceil(wait / 60),
+        )
+        status, headers = 429, {"Retry-After": str(wait)}
+    elif valid:
         session = db_session()
         user = authenticate(session, form.email.data or "", form.password.data or "")
         if user is not None and may_use_password(session, user, settings.password_login):
@@ -78,6 +89,7 @@ def login() -> str | WerkzeugResponse:
         session.rollback()
         record_failed_login(session, "password", "wrong_credentials", user.id if user else None)
         session.commit()
+        count_failure(limits)
         error = _("Wrong email or password.")
         status = 401
     elif request.method == "POST":
@@ -86,14 +98,18 @@ def login() -> str | WerkzeugResponse:
         status = 400
     else:
         status = 200
-    return render_template(  # type: ignore[return-value]
-        "console/login.html",
-        form=form,
-        error=error,
-        sso=settings.oidc is not None,
-        password_login=settings.password_login,
-        next=request.args.get("next", ""),
-    ), status
+    return (
+        render_template(  # type: ignore[return-value]
+            "console/login.html",
+            form=form,
+            error=error,
+            sso=settings.oidc is not None,
+            password_login=settings.password_login,
+            next=request.args.get("next", ""),
+        ),
+        status,
+        headers,
+    )
 
 
 def may_use_password(session: Session, user: User, mode: str) -> bool:

@@ -18,7 +18,7 @@ from signage.accounts.permissions import Principal, Role
 from signage.accounts.security import hash_token, new_token
 from signage.crud import get_or_404, require_write
 from signage.db import Database
-from signage.errors import Conflict, NotFound, SignageError
+from signage.errors import Conflict, NotFound, RateLimited, SignageError
 from signage.limits import Limiter
 from signage.scheduling.models import Manifest
 from signage.screens.models import Display, Group, GroupMember, Location, Pairing, RevokedToken
@@ -30,15 +30,10 @@ CODE_LENGTH = 8
 PAIRING_VALID = timedelta(minutes=15)
 REGISTRATIONS_PER_WINDOW = 10
 REGISTRATION_WINDOW_S = 600.0
-
-
-class RateLimited(SignageError):
-    status = 429
-    code = "rate_limited"
-
-    def __init__(self, message: str, retry_after_s: int) -> None:
-        super().__init__(message)
-        self.retry_after_s = retry_after_s
+# Codes typed that no kiosk shows, per user and per address: 26^8 codes live 15 minutes,
+# so guessing is hopeless anyway; the limit keeps anyone from trying.
+PAIRING_FAILURES_PER_WINDOW = 20
+PAIRING_WINDOW_S = 600.0
 
 
 class Gone(SignageError):

@@ -47,6 +47,19 @@ def test_the_redis_limiter_lets_events_through_again_after_the_window(
     assert limiter.hit("10.0.0.1") == 0
 
 
+def test_asking_the_redis_limiter_how_long_to_wait_counts_nothing(
+    redis_service: RedisService,
+) -> None:
+    key = f"{redis_service.prefix}:limit:peek"
+    counter, asker = (RedisLimiter(redis_service.url, key, 2, 60) for _ in range(2))
+    assert [asker.waiting("account") for _ in range(5)] == [0] * 5
+    assert counter.hit("account") == 0
+    assert asker.waiting("account") == 0
+    assert counter.hit("account") == 0
+    assert 0 < asker.waiting("account") <= 60
+    assert asker.waiting("other") == 0
+
+
 def test_pairing_registrations_are_limited_across_two_web_processes(
     redis_service: RedisService, tmp_path: Path, migrated_template: Path
 ) -> None:

@@ -6,6 +6,7 @@ Thin views: the services decide scope; these pages read forms and render answers
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,14 +35,14 @@ from signage.console.planning.common import (
 from signage.content.models import Slide
 from signage.core.model import DEFAULT_REGION
 from signage.db import utcnow
-from signage.errors import Conflict, SignageError
+from signage.errors import Conflict, NotFound, SignageError
 from signage.policy import MANAGER, VIEWER
 from signage.scheduling import resolving
 from signage.screens import devices
 from signage.screens.models import Display
 from signage.screens.schemas import DisplayPatch, PairIn
 from signage.screens.services import DisplayService
-from signage.web import db_session
+from signage.web import count_failure, db_session, pairing_limits, seconds_to_wait
 
 PAIRING_ERRORS = {
     404: _l("No screen shows this code. Check it, or wait for the screen to show a new one."),
@@ -74,11 +75,22 @@ def pair_display() -> ResponseReturnValue:
     if problems:
         return _pair_page(values, places, problems, None, 422)
     data = {"name": values["name"], "location_id": int(values["location_id"])}
+    limits = pairing_limits(principal)
+    wait = seconds_to_wait(limits)
+    if wait:
+        error = _(
+            "Too many codes that no screen shows were typed. Try again in %(minutes)d minutes.",
+            minutes=math.ceil(wait / 60),
+        )
+        page_html, status = _pair_page(values, places, {}, error, 429)
+        return page_html, status, {"Retry-After": str(wait)}
     try:
         paired, _created = devices.pair(session, principal, values["code"], data, utcnow())
         session.commit()
     except SignageError as exc:
         session.rollback()
+        if isinstance(exc, NotFound):
+            count_failure(limits)
         error = PAIRING_ERRORS.get(exc.status, _l("The screen could not be paired."))
         return _pair_page(values, places, {}, str(error), exc.status)
     flash(_("%(name)s is paired. The screen starts by itself in a moment.", name=paired.name))
@@ -117,7 +129,7 @@ def _pair_page(
     problems: dict[str, str],
     error: str | None,
     status: int,
-) -> ResponseReturnValue:
+) -> tuple[str, int]:
     page_html = render_template(
         "console/planning/pair.html", values=values, places=places, problems=problems, error=error
     )
