@@ -33,6 +33,7 @@ def target_of(schedule: Schedule) -> dict[str, Any]:
 
 class ScheduleService(CrudService[Schedule]):
     model = Schedule
+    not_null = frozenset({"target"})  # the target_kind and target_id columns
     kind = "schedule"
     write_role = Role.FACILITY_MANAGER
     unique = ("key",)
