@@ -95,10 +95,13 @@ def takes_text(schema: dict[str, Any]) -> bool:
 
 
 def places(base: dict[str, Any], schema: dict[str, Any] | None) -> list[Path]:
-    """Every leaf of the valid body, and every field the schema names that it lacks."""
+    """Every leaf, object and list of the valid body, and every field the schema names
+    that it lacks."""
     found: list[Path] = []
 
     def walk(path: Path, value: Any) -> None:
+        if path and isinstance(value, dict | list) and value:
+            found.append(path)  # the whole object or list, then each of its leaves
         if isinstance(value, dict) and value:
             for key, sub in value.items():
                 walk((*path, key), sub)
