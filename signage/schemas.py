@@ -18,7 +18,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$", max_length=80)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -88,12 +90,31 @@ def _check_timezone(value: str) -> str:
 Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)]
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return False
+
+
 class Payload(BaseModel):
     """Base of every request body: unknown fields are an error, not silently dropped."""
 
     # strict: "2030" is not a number and "yes" is not true; wrong types are the client's
     # mistake to hear about, not ours to guess at.
     model_config = ConfigDict(extra="forbid", strict=True, str_max_length=20000)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        # PostgreSQL cannot store NUL in text. JSON bodies are refused before parsing
+        # (signage.api.http); console forms reach the services through here.
+        if _holds_nul(value):
+            raise PydanticCustomError("nul_character", "must not contain NUL characters (\\u0000)")
+        return value
 
     def given(self) -> dict[str, Any]:
         """Only the fields the client actually sent (for PATCH)."""

@@ -117,6 +117,7 @@ FIELD_PROBLEMS = {
     "literal_error": _l("Choose one of the options."),
     "enum": _l("Choose one of the options."),
     "extra_forbidden": _l("This field is not expected."),
+    "nul_character": _l("Contains characters that are not allowed."),
 }
 
 
