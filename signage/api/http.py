@@ -42,22 +42,43 @@ def json_body() -> dict[str, Any]:
         raise BadRequest("the request body is not valid JSON")
     if not isinstance(body, dict):
         raise BadRequest("the request body must be a JSON object")
-    where = _find_nul(body)
-    if where is not None:
-        # PostgreSQL cannot store NUL in text; refuse it here, the same on every database.
-        raise ValidationFailed(f"{where}: must not contain NUL characters (\\u0000)")
+    found = _find_unstorable(body)
+    if found is not None:
+        where, problem = found
+        raise ValidationFailed(f"{where}: {problem}")
     return body
 
 
-def _find_nul(body: dict[str, Any]) -> str | None:
-    """Where the first key or string holding a NUL character is, or None. A loop, not
-    recursion: the JSON parser allows nesting deeper than Python's recursion limit."""
+NUL = "must not contain NUL characters (\\u0000)"  # PostgreSQL cannot store them in text
+SURROGATE = "must be valid Unicode text (it holds a lone surrogate such as \\ud83c)"
+
+
+def _problem(text: str) -> str | None:
+    """Why `text` cannot be stored, the same on every database, or None."""
+    if "\x00" in text:
+        return NUL
+    try:
+        text.encode("utf-8")  # JSON may escape half of a surrogate pair; UTF-8 cannot hold it
+    except UnicodeEncodeError:
+        return SURROGATE
+    return None
+
+
+def _shown(key: str) -> str:
+    return key.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\u0000")
+
+
+def _find_unstorable(body: dict[str, Any]) -> tuple[str, str] | None:
+    """Where the first key or string that no database can store is, and why, or None. A
+    loop, not recursion: the JSON parser allows nesting deeper than Python's recursion
+    limit."""
     stack: list[tuple[tuple[str, ...], Any]] = [((), body)]
     while stack:
         path, value = stack.pop()
         if isinstance(value, str):
-            if "\x00" in value:
-                return ".".join(path) or "body"
+            problem = _problem(value)
+            if problem is not None:
+                return ".".join(path) or "body", problem
             continue
         if isinstance(value, dict):
             items = [(str(key), item) for key, item in value.items()]
@@ -66,8 +87,9 @@ def _find_nul(body: dict[str, Any]) -> str | None:
         else:
             continue
         for key, item in reversed(items):
-            if "\x00" in key:
-                return ".".join((*path, key.replace("\x00", "\\u0000")))
+            problem = _problem(key)
+            if problem is not None:
+                return ".".join((*path, _shown(key))), problem
             stack.append(((*path, key), item))
     return None
 
