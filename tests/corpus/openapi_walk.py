@@ -94,7 +94,7 @@ def takes_text(schema: dict[str, Any]) -> bool:
     )
 
 
-def places(base: dict[str, Any], schema: dict[str, Any] | None) -> list[Path]:
+def places(base: Any, schema: dict[str, Any] | None) -> list[Path]:
     """Every leaf, object and list of the valid body, and every field the schema names
     that it lacks."""
     found: list[Path] = []
@@ -124,7 +124,7 @@ def field_schema(schema: dict[str, Any] | None, path: Path) -> dict[str, Any]:
     return properties.get(path[0], {}) if path else {}
 
 
-def with_value(base: dict[str, Any], path: Path, hostile: Hostile) -> str:
+def with_value(base: Any, path: Path, hostile: Hostile) -> str:
     """The JSON text of `base` with `hostile` put at `path`."""
     body: Any = copy.deepcopy(base)
     target = body

@@ -3,12 +3,14 @@ objects `conftest.populate` made: the corpus changes one place of it at a time."
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from signage.db import utcnow
 from tests.corpus.conftest import Populated
 
 
-def valid_bodies(populated: Populated) -> dict[str, dict[str, Any]]:
+def valid_bodies(populated: Populated) -> dict[str, Any]:
     world, ids = populated.world, populated.ids
     bibliotek = world.locations["bibliotek"]
     names = {
@@ -56,7 +58,7 @@ def valid_bodies(populated: Populated) -> dict[str, dict[str, Any]]:
         },
         "feeds": {"name": "Intranet", "location_id": bibliotek, "kind": "push"},
     }
-    bodies: dict[str, dict[str, Any]] = {}
+    bodies: dict[str, Any] = {}
     for name, body in names.items():
         bodies[f"{name}_create"] = body
         bodies[f"{name}_update"] = {k: v for k, v in body.items() if k not in ("slug", "email")}
@@ -99,6 +101,16 @@ def valid_bodies(populated: Populated) -> dict[str, dict[str, Any]]:
             "clock_skew_ms": -250,
         },
         "player_claim": {"claim_secret": "not a secret anybody was given"},
+        "player_plays": [
+            {
+                "id": "play-00000001",
+                "slide": ids["slides"],
+                "revision": 1,
+                "language": "da",
+                "started_at": (utcnow() - timedelta(minutes=5)).isoformat(),
+                "duration_ms": 8000,
+            }
+        ],
     }
     return bodies
 

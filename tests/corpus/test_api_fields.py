@@ -155,3 +155,25 @@ def test_every_query_parameter_takes_every_hostile_string_without_a_500(
             query = query_string({**valid, name: hostile.value})
             probe.send(f"?{name}={hostile.label}", "GET", f"{path}?{query}")
     probe.assert_none()
+
+
+KIOSK_ENDPOINTS = {
+    "player_heartbeat": "/player/api/heartbeat",
+    "player_claim": "/player/api/claim",
+    "player_plays": "/player/api/plays",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KIOSK_ENDPOINTS))
+def test_the_kiosk_endpoints_take_every_hostile_value_without_a_500(
+    name: str, populated: Populated
+) -> None:
+    """Not in the API document: a kiosk's device token, bodies the player sends."""
+    base = valid_bodies(populated)[name]
+    probe = Probe(populated, {"Authorization": f"Bearer {populated.device_token}"})
+    for place in places(base, None):
+        where = ".".join(map(str, place))
+        for hostile in strings() + values():
+            body = with_value(base, place, hostile)
+            probe.send(f"{where} = {hostile.label}", "POST", KIOSK_ENDPOINTS[name], body)
+    probe.assert_none()
