@@ -334,6 +334,11 @@ def _database_unavailable(error: Exception) -> tuple[Response, int] | tuple[str,
         "database unavailable on %s %s: %s", request.method, request.path, error
     )
     if _console_page():
+        from flask import g
+
+        # The page is drawn without looking the user up (that needs the database too);
+        # the session is left as it is, so the user is still signed in afterwards.
+        g._login_user = login_manager.anonymous_user()
         answer: tuple[Response, int] | tuple[str, int] = _console_error(
             503, gettext("The database is not answering right now. Try again in a moment.")
         )

@@ -402,3 +402,36 @@ def test_a_locked_database_gives_kiosks_503_with_retry_after_never_a_logout(
     finally:
         holder.close()
     assert instance_rows(instance, "SELECT COUNT(*) FROM revoked_tokens") == [(0,)]
+
+
+@sqlite_only
+def test_a_console_page_while_the_database_is_locked_says_so_and_keeps_the_session(
+    settings: Settings, world: World
+) -> None:
+    from signage.app import create_app
+    from tests.integration.test_security_headers import sign_in
+
+    signed_in = create_app(settings)
+    client = signed_in.test_client()
+    sign_in(client)
+    signed_in.extensions["signage.db"].dispose()
+    # A second process of the same deployment, whose connections open after the lock.
+    other = create_app(settings)
+    other_client = other.test_client()
+    cookie = client.get_cookie("session")  # the browser's cookie, sent to either process
+    assert cookie is not None
+    other_client.set_cookie("session", cookie.value)
+    holder = sqlite3.connect(settings.instance_dir / "signage.db", isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("UPDATE locations SET name = name")
+        page = other_client.get("/console")
+    finally:
+        holder.close()
+    assert page.status_code == 503
+    assert int(page.headers["Retry-After"]) > 0
+    assert "Databasen svarer ikke lige nu" in page.get_data(as_text=True)
+    again = other_client.get("/console")
+    assert again.status_code == 200  # still signed in
+    other.extensions["signage.db"].dispose()
