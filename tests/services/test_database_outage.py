@@ -39,6 +39,28 @@ def through_proxy(postgres_url: str) -> Iterator[tuple[str, TcpProxy, World]]:
         proxy.stop()
 
 
+def socket_refusal(base: str, token: str) -> Any:
+    """Why the server refused a kiosk's socket, as the kiosk hears it."""
+    import socketio
+
+    client = socketio.Client(reconnection=False)
+    refused: list[Any] = []
+    client.on("connect_error", refused.append, namespace="/player")
+    try:
+        with pytest.raises(socketio.exceptions.ConnectionError):
+            client.connect(
+                base,
+                namespaces=["/player"],
+                transports=["websocket"],
+                auth={"token": token},
+                wait_timeout=10,
+            )
+    finally:
+        client.disconnect()
+    assert len(refused) == 1
+    return refused[0]
+
+
 def test_kiosks_get_503_with_retry_after_while_postgres_is_away_and_play_on_after(
     through_proxy: tuple[str, TcpProxy, World], postgres_url: str, tmp_path: Path
 ) -> None:
@@ -65,6 +87,8 @@ def test_kiosks_get_503_with_retry_after_while_postgres_is_away_and_play_on_afte
             assert answer.status == 503, (path, answer.status, answer.body)
             assert int(answer.headers["Retry-After"]) > 0
             assert answer.json()["error"]["code"] == "database_unavailable"
+        # A kiosk's socket is refused as "unavailable", which keeps its token.
+        assert socket_refusal(base, token) == {"message": "unavailable"}
         # An API client is not told its token is bad either.
         api = call(base, "GET", "/api/v1/me", token=world.tokens["admin"])
         assert api.status == 503
