@@ -37,7 +37,8 @@ def call(base: str, method: str, path: str, body: Any = None, token: str | None 
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             return Answer(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
-        return Answer(error.code, error.headers, error.read())
+        with error:
+            return Answer(error.code, error.headers, error.read())
 
 
 class TcpProxy:

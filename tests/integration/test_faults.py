@@ -96,7 +96,8 @@ def upload(base: str, token: str, data: bytes, name: str, location_id: int) -> A
         with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
             return Answer(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
-        return Answer(error.code, error.headers, error.read())
+        with error:
+            return Answer(error.code, error.headers, error.read())
 
 
 def stored_files(media_dir: Path) -> set[str]:

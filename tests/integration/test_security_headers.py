@@ -208,14 +208,15 @@ def test_a_served_process_names_no_server_and_sends_the_headers(
     extra = {"SIGNAGE_PROXIES": "1", "SIGNAGE_RUN_JOBS": "0"}
     with processes.running(instance, tmp_path, "serve", env=extra) as (base, _log):
         for path in ("/login", "/public/", "/player", "/static/player/player.js"):
-            plain = urllib.request.urlopen(f"{base}{path}", timeout=10)  # noqa: S310 - our own local server
-            check_policy(plain.headers, path)
-            assert "Strict-Transport-Security" not in plain.headers
+            with urllib.request.urlopen(f"{base}{path}", timeout=10) as plain:  # noqa: S310 - our own local server
+                check_policy(plain.headers, path)
+                assert "Strict-Transport-Security" not in plain.headers
             request = urllib.request.Request(f"{base}{path}", headers=HTTPS_FROM_PROXY)  # noqa: S310
-            secure = urllib.request.urlopen(request, timeout=10)  # noqa: S310
-            check_policy(secure.headers, path)
-            assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+            with urllib.request.urlopen(request, timeout=10) as secure:  # noqa: S310
+                check_policy(secure.headers, path)
+                assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(f"{base}/api/v1/me", timeout=10)  # noqa: S310
+        refused.value.close()
         assert refused.value.code == 401
         check_policy(refused.value.headers, "/api/v1/me (401)")
