@@ -330,6 +330,9 @@ def _database_unavailable(error: Exception) -> tuple[Response, int] | tuple[str,
 
     from signage.api.http import plain_error
 
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "sqlite_errorname", None) == "SQLITE_ERROR":
+        return _unexpected_error(error)  # SQLite's own mistakes (no such table), not absence
     current_app.logger.warning(
         "database unavailable on %s %s: %s", request.method, request.path, error
     )

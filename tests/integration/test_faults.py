@@ -436,3 +436,22 @@ def test_a_console_page_while_the_database_is_locked_says_so_and_keeps_the_sessi
     again = other_client.get("/console")
     assert again.status_code == 200  # still signed in
     other.extensions["signage.db"].dispose()
+
+
+@sqlite_only
+def test_a_database_without_its_tables_is_an_error_not_an_outage(tmp_path: Path) -> None:
+    """Only a database that does not answer is a 503 to come back after; one that
+    answers with a mistake (never migrated) is a 500 that is logged."""
+    from signage.app import create_app
+    from tests.conftest import make_settings
+
+    instance = tmp_path / "unmigrated"
+    app = create_app(make_settings(instance, f"sqlite:///{instance / 'empty.db'}"))
+    try:
+        answer = app.test_client().get(
+            "/player/api/manifest", headers={"Authorization": "Bearer some-token"}
+        )
+    finally:
+        app.extensions["signage.db"].dispose()
+    assert answer.status_code == 500
+    assert "Retry-After" not in answer.headers
