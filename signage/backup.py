@@ -11,6 +11,7 @@ and files it holds.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import shutil
@@ -312,19 +313,24 @@ def _load_tables(connection: Connection, archive: tarfile.TarFile) -> dict[str, 
     fill_later: list[tuple[Table, list[Column[Any]], list[dict[str, Any]]]] = []
     for index, table in enumerate(ordered):
         deferred = _deferred_columns(table, {t.name for t in ordered[index + 1 :]})
-        rows = [_decode_row(table, row) for row in _table_lines(archive, table.name)]
-        rows = _parents_first(table, rows)
-        if deferred:
-            fill_later.append((table, deferred, [dict(row) for row in rows]))
-            for row in rows:
-                for column in deferred:
-                    row[column.name] = None
-        for start in range(0, len(rows), BATCH_ROWS):
-            connection.execute(table.insert(), rows[start : start + BATCH_ROWS])
-        counts[table.name] = len(rows)
-    for table, deferred, rows in fill_later:
+        rows: Iterator[dict[str, Any]] = (
+            _decode_row(table, row) for row in _table_lines(archive, table.name)
+        )
+        if deferred or _self_references(table):
+            # Small tables (locations, slides): held whole to order or to fill in later.
+            whole = _parents_first(table, list(rows))
+            if deferred:
+                fill_later.append((table, deferred, [dict(row) for row in whole]))
+                for row in whole:
+                    row.update({column.name: None for column in deferred})
+            rows = iter(whole)
+        counts[table.name] = 0
+        while batch := list(itertools.islice(rows, BATCH_ROWS)):
+            connection.execute(table.insert(), batch)
+            counts[table.name] += len(batch)
+    for table, deferred, kept in fill_later:
         keys = list(table.primary_key.columns)
-        for row in rows:
+        for row in kept:
             values = {column.name: row[column.name] for column in deferred}
             if any(value is not None for value in values.values()):
                 condition = [key == row[key.name] for key in keys]
@@ -370,12 +376,17 @@ def _decode_row(table: Table, row: dict[str, Any]) -> dict[str, Any]:
     return decoded
 
 
+def _self_references(table: Table) -> list[tuple[str, str]]:
+    """(child column, parent column) of each reference a table makes to itself."""
+    return [
+        (fk.parent.name, fk.column.name) for fk in table.foreign_keys if fk.column.table is table
+    ]
+
+
 def _parents_first(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows of a table that refers to itself (locations under locations) in an order
     that puts each parent before its children."""
-    own = [
-        (fk.parent.name, fk.column.name) for fk in table.foreign_keys if fk.column.table is table
-    ]
+    own = _self_references(table)
     if not own:
         return rows
     ordered: list[dict[str, Any]] = []
