@@ -25,7 +25,7 @@ PAGE_KINDS = {
     "console page": ("/console", "session"),
     "console error page": ("/console/no-such-page", "session"),
     "public mirror index": ("/public/", None),
-    "public mirror location": ("/public/bibliotek", None),
+    "public mirror location": ("/public/bibliotek", "public"),
     "kiosk page": ("/player", None),
     "API": ("/api/v1/me", "token"),
     "API error": ("/api/v1/displays/999999", "token"),
@@ -57,6 +57,15 @@ def device_token(client: FlaskClient, world: World) -> str:
     return str(answer.get_json()["token"])
 
 
+def make_public(client: FlaskClient, world: World, slug: str) -> None:
+    answer = client.patch(
+        f"/api/v1/locations/{world.locations[slug]}",
+        json={"public": True},
+        headers={"Authorization": f"Bearer {world.tokens['admin']}"},
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+
+
 def fetch(client: FlaskClient, world: World, path: str, auth: str | None) -> Any:
     headers = {}
     if auth == "token":
@@ -65,6 +74,8 @@ def fetch(client: FlaskClient, world: World, path: str, auth: str | None) -> Any
         headers["Authorization"] = f"Bearer {device_token(client, world)}"
     elif auth == "session":
         sign_in(client)
+    elif auth == "public":
+        make_public(client, world, "bibliotek")
     response = client.get(path, headers=headers)
     response.close()  # a static file's handle; the headers stay
     return response
@@ -91,6 +102,8 @@ def test_every_kind_of_page_carries_the_policy_and_no_server_name(
     path, auth = PAGE_KINDS[kind]
     response = fetch(client, world, path, auth)
     assert response.status_code < 500, response.status
+    if kind != "not found" and "error" not in kind:
+        assert response.status_code == 200, (kind, response.status)
     check_policy(response.headers, f"{kind} ({path}, {response.status_code})")
     # Plain HTTP: telling a browser to insist on HTTPS would lock it out.
     assert "Strict-Transport-Security" not in response.headers, kind
@@ -117,6 +130,8 @@ def test_behind_a_tls_proxy_every_page_carries_hsts(
         headers["Authorization"] = f"Bearer {world.tokens['admin']}"
     elif auth == "device":
         headers["Authorization"] = f"Bearer {device_token(client, world)}"
+    elif auth == "public":
+        make_public(client, world, "bibliotek")
     elif auth == "session":
         # Over HTTPS, CSRF checks the Referer too (a browser sends it: same origin).
         sign_in(client, headers=HTTPS_FROM_PROXY | {"Referer": "https://localhost/login"})
