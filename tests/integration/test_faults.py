@@ -30,7 +30,7 @@ from signage.config import Settings
 from tests import media_files as files
 from tests import processes
 from tests.databases import ON_POSTGRES, instance_database, instance_rows, sqlite_only
-from tests.factories import World
+from tests.factories import PASSWORD, World
 from tests.faults import Answer, call
 
 QUIET = {"SIGNAGE_RUN_JOBS": "0"}  # no jobs worker: only what the test does happens
@@ -98,6 +98,39 @@ def upload(base: str, token: str, data: bytes, name: str, location_id: int) -> A
     except urllib.error.HTTPError as error:
         with error:
             return Answer(error.code, error.headers, error.read())
+
+
+def console_upload(base: str, data: bytes, name: str, location_id: int) -> Any:
+    """An upload through the console's form, as its page sends it (htmx, signed in as
+    the seeded editor)."""
+    import re
+
+    import requests
+
+    browser = requests.Session()
+    login = browser.get(f"{base}/login", timeout=30).text
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login)
+    assert found
+    signed_in = browser.post(
+        f"{base}/login",
+        data={"email": "editor@example.dk", "password": PASSWORD, "csrf_token": found.group(1)},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert signed_in.status_code == 302
+    page = browser.get(f"{base}/console/media", timeout=30).text
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)"', page)
+    assert token
+    try:
+        return browser.post(
+            f"{base}/console/media",
+            files={"file": (name, data)},
+            data={"location_id": str(location_id)},
+            headers={"X-CSRFToken": token.group(1), "HX-Request": "true"},
+            timeout=60,
+        )
+    finally:
+        browser.close()
 
 
 def stored_files(media_dir: Path) -> set[str]:
@@ -357,6 +390,11 @@ def test_a_full_disk_during_upload_gives_a_clear_error_and_stores_nothing(
         assert "nothing was stored" in error["message"]
         listed = call(base, "GET", "/api/v1/media", token=editor)
         assert listed.json()["items"] == []
+        assert stored_files(seen) == set()
+        # The console's upload form (htmx) gets the same refusal as a sentence to show.
+        console = console_upload(base, big, "for-stor.jpg", world.locations["bibliotek"])
+        assert console.status_code == 507
+        assert "Serverens lager er fuldt" in console.text
         assert stored_files(seen) == set()
         # Nothing half-stored holds the space: a file that fits is taken.
         fits = upload(base, editor, files.jpeg(), "lille.jpg", world.locations["bibliotek"])
