@@ -29,6 +29,7 @@ from sqlalchemy import Column, Connection, Engine, Table, create_engine, func, s
 from sqlalchemy import inspect as inspect_schema
 from sqlalchemy import text as sql
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.types import Date, DateTime, LargeBinary, Time
 
 from signage.db import Base, Database, utcnow
@@ -40,6 +41,7 @@ DATABASE_DIR = "database"
 MEDIA_DIR = "media"
 # What an interrupted upload leaves in the media folder is not media.
 SKIPPED_MEDIA = ("incoming",)
+STAGING_PREFIX = ".restoring-"  # a restore's media, inside the media folder until done
 BATCH_ROWS = 1000
 
 
@@ -189,10 +191,17 @@ def _add_media(archive: tarfile.TarFile, media_dir: Path) -> int:
     count = 0
     for path in sorted(media_dir.rglob("*")):
         relative = path.relative_to(media_dir)
-        if relative.parts[0] in SKIPPED_MEDIA or path.name.startswith(".incoming-"):
+        if (
+            relative.parts[0] in SKIPPED_MEDIA
+            or relative.parts[0].startswith(STAGING_PREFIX)
+            or path.name.startswith(".incoming-")
+        ):
             continue
         if path.is_file() and not path.is_symlink():
-            archive.add(path, arcname=str(PurePosixPath(MEDIA_DIR, *relative.parts)))
+            try:
+                archive.add(path, arcname=str(PurePosixPath(MEDIA_DIR, *relative.parts)))
+            except FileNotFoundError:
+                continue  # removed meanwhile (an orphan collected by the jobs)
             count += 1
     return count
 
@@ -273,14 +282,23 @@ def restore(database_url: str, media_dir: Path, source: Path, *, force: bool = F
                     "restore into an empty one, or add --force to replace what it holds"
                 )
             upgrade(database.engine)
-            with database.engine.begin() as connection:
-                if holds:
-                    _empty_tables(connection)
-                counts = _load_tables(connection, archive)
-                if holds:
-                    _empty_folder(media_dir)
-                media_files = _extract_media(archive, media_dir)
-                # Committed last: a failure above leaves the database as it was.
+            # The media are unpacked beside the old ones (same file system, even on a
+            # mounted volume) and only put in place once the database is committed: a
+            # restore that fails part-way leaves the instance as it was.
+            media_dir.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(dir=media_dir, prefix=STAGING_PREFIX))
+            try:
+                media_files = _extract_media(archive, staging)
+                try:
+                    with database.engine.begin() as connection:
+                        if holds:
+                            _empty_tables(connection)
+                        counts = _load_tables(connection, archive)
+                except (IntegrityError, DataError) as exc:
+                    raise BackupProblem(f"the backup's rows do not fit: {exc.orig}") from exc
+                _replace_contents(media_dir, staging)
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
         finally:
             database.dispose()
     return Summary(revision, counts, media_files)
@@ -423,14 +441,17 @@ def _advance_sequences(connection: Connection, ordered: list[Table]) -> None:
             )
 
 
-def _empty_folder(folder: Path) -> None:
-    if not folder.is_dir():
-        return
+def _replace_contents(folder: Path, staging: Path) -> None:
+    """Make `folder` hold what `staging` (a folder inside it) holds, and nothing else."""
     for path in folder.iterdir():
+        if path == staging:
+            continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path)
         else:
             path.unlink()
+    for path in staging.iterdir():
+        path.replace(folder / path.name)
 
 
 def _extract_media(archive: tarfile.TarFile, media_dir: Path) -> int:

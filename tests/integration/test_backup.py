@@ -115,17 +115,10 @@ def test_a_non_empty_instance_is_refused_unless_forced(populated: Path, tmp_path
 def test_an_archive_of_another_schema_revision_is_refused(populated: Path, tmp_path: Path) -> None:
     archive = tmp_path / "infotavle.tar.gz"
     run(populated, "backup", str(archive))
-    other = tmp_path / "other.tar.gz"
-    with tarfile.open(archive) as source, tarfile.open(other, "w:gz") as target:
-        for member in source.getmembers():
-            data = source.extractfile(member) if member.isfile() else None
-            if member.name == MANIFEST and data is not None:
-                manifest = json.loads(data.read())
-                manifest["revision"] = "0001"
-                body = json.dumps(manifest).encode()
-                member.size = len(body)
-                data = io.BytesIO(body)
-            target.addfile(member, data)
+    with tarfile.open(archive) as opened:
+        manifest = json.loads(opened.extractfile(MANIFEST).read())  # type: ignore[union-attr]
+    manifest["revision"] = "0001"
+    other = rewritten(archive, tmp_path / "other.tar.gz", MANIFEST, json.dumps(manifest).encode())
     fresh = tmp_path / "fresh"
     refused = processes.signage(fresh, "restore", str(other))
     assert refused.returncode != 0
@@ -141,3 +134,38 @@ def test_a_file_that_is_no_backup_is_refused(tmp_path: Path) -> None:
     refused = processes.signage(tmp_path / "fresh", "restore", str(bogus))
     assert refused.returncode != 0
     assert "not a backup" in refused.stderr
+
+
+def rewritten(archive: Path, target: Path, name: str, body: bytes) -> Path:
+    """A copy of `archive` with the member `name` holding `body`."""
+    with tarfile.open(archive) as source, tarfile.open(target, "w:gz") as copy:
+        for member in source.getmembers():
+            data = source.extractfile(member) if member.isfile() else None
+            if member.name == name:
+                member.size = len(body)
+                data = io.BytesIO(body)
+            copy.addfile(member, data)
+    return target
+
+
+def test_a_restore_that_fails_part_way_leaves_the_instance_as_it_was(
+    populated: Path, tmp_path: Path
+) -> None:
+    archive = tmp_path / "infotavle.tar.gz"
+    run(populated, "backup", str(archive))
+    target = tmp_path / "target"
+    run(target, "restore", str(archive))
+    rows, stored = table_rows(target), media_files(target / "media")
+    # The last table but one refers to a slide that is not there.
+    broken = rewritten(
+        archive,
+        tmp_path / "broken.tar.gz",
+        "database/slide_revisions.jsonl",
+        b'{"id": 999, "slide_id": 424242}\n',
+    )
+    refused = processes.signage(target, "restore", "--force", str(broken))
+    assert refused.returncode != 0
+    assert "nothing was restored" in refused.stderr
+    assert table_rows(target) == rows
+    assert media_files(target / "media") == stored
+    assert [p.name for p in (target / "media").iterdir() if p.name.startswith(".")] == []
