@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -71,11 +71,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    # A database error's text leaves out the statement's values (emails, password
+    # hashes, names): the error is logged, and logs carry no personal data.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "handle_error", _drop_row_values)
+    return engine
+
+
+def _drop_row_values(context: ExceptionContext) -> None:
+    """Keep a database error to its first line. PostgreSQL's DETAIL line after it quotes
+    the row's values ("Key (email)=(…) already exists"), and errors end up in logs and
+    in /readyz; the driver's `diag` still holds the detail for code that needs it."""
+    original = context.original_exception
+    first = str(original).split("\n", 1)[0]
+    if first == str(original):
+        return
+    original.args = (first,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None and wrapped.args:
+        kind = type(original)
+        wrapped.args = (f"({kind.__module__}.{kind.__name__}) {first}", *wrapped.args[1:])
 
 
 class Database:
