@@ -28,6 +28,7 @@ from signage.content.models import Slide
 from signage.db import Database, utcnow
 from signage.monitoring.logs import formatter
 from signage.monitoring.models import DisplayOutage, Notification, OutgoingMail
+from signage.realtime import RecordingNotifier, socketio
 from signage.reports.models import PlayEvent
 from signage.retention import Retention
 from signage.scheduling.jobs import Sweeps
@@ -155,13 +156,52 @@ def test_the_kept_periods_are_the_configured_ones(database: Database, world: Wor
         ) == ["3 days old"]
 
 
+def test_the_jobs_process_purges_with_the_periods_from_its_settings(
+    settings: Settings, database: Database, world: World
+) -> None:
+    from signage.cli import _sweeps
+
+    now = utcnow()
+    manager = world.users["manager"]
+    with database.transaction() as session:
+        outage = DisplayOutage(display_id=world.displays["bibliotek"], last_seen_at=now)
+        session.add(outage)
+        session.flush()
+        for age in (10, 5, 1):
+            session.add(
+                AuditEvent(
+                    at=now - age * DAY,
+                    actor_label="system",
+                    action=f"{age} days old",
+                    entity_kind="test",
+                    entity_id=None,
+                    details={},
+                )
+            )
+            session.add(
+                Notification(
+                    user_id=manager, kind=f"{age}", outage_id=outage.id, created_at=now - age * DAY
+                )
+            )
+    chosen = settings.with_overrides(audit_retention_days=7, notification_retention_days=3)
+    sweeps = _sweeps(chosen, RecordingNotifier())
+    try:
+        sweeps.purge_expired()
+    finally:
+        sweeps.database.dispose()
+    with database.sessions() as session:
+        audit = select(AuditEvent.action).where(AuditEvent.entity_kind == "test")
+        assert set(session.scalars(audit)) == {"5 days old", "1 days old"}
+        assert set(session.scalars(select(Notification.kind))) == {"1"}
+
+
 def test_raw_plays_past_their_period_are_purged_and_younger_ones_kept(
     database: Database, world: World
 ) -> None:
     now = utcnow()
     display = world.displays["bibliotek"]
     with database.transaction() as session:
-        for number, age in enumerate((40, 31, 29, 1)):
+        for age in (40, 31, 29, 1):
             session.add(
                 PlayEvent(
                     display_id=display,
@@ -170,7 +210,6 @@ def test_raw_plays_past_their_period_are_purged_and_younger_ones_kept(
                     client_id=f"play-{age}",
                 )
             )
-            assert number < 4
     sweeps_at(database, now, play_retention=30 * DAY).roll_up_plays()
     with database.sessions() as session:
         assert set(session.scalars(select(PlayEvent.client_id))) == {"play-29", "play-1"}
@@ -324,6 +363,14 @@ def test_sign_in_user_management_and_pairing_log_no_personal_data(
         "/player/api/manifest", headers={"Authorization": "Bearer nope-" + device_token}
     )
     assert refused.status_code == 401
+
+    # … and over its socket, with its token and with a wrong one.
+    live = socketio.test_client(app, namespace="/player", auth={"token": device_token})
+    assert live.is_connected(namespace="/player")
+    live.emit("heartbeat", {"player_version": "p1", "screen": "odd"}, namespace="/player")
+    live.disconnect(namespace="/player")
+    wrong = socketio.test_client(app, namespace="/player", auth={"token": "x" + device_token})
+    assert not wrong.is_connected(namespace="/player")
 
     # … and the person is deleted.
     assert admin.delete(f"/api/v1/users/{user_id}", headers=headers).status_code == 204
