@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -86,15 +87,15 @@ def _drop_row_values(context: ExceptionContext) -> None:
     """Keep a database error to its first line. PostgreSQL's DETAIL line after it quotes
     the row's values ("Key (email)=(…) already exists"), and errors end up in logs and
     in /readyz; the driver's `diag` still holds the detail for code that needs it."""
-    original = context.original_exception
+    wrapped, original = context.sqlalchemy_exception, context.original_exception
+    if not isinstance(wrapped, DBAPIError):
+        return  # not the driver's error: nothing from the server to trim
     first = str(original).split("\n", 1)[0]
     if first == str(original):
         return
     original.args = (first,)
-    wrapped = context.sqlalchemy_exception
-    if wrapped is not None and wrapped.args:
-        kind = type(original)
-        wrapped.args = (f"({kind.__module__}.{kind.__name__}) {first}", *wrapped.args[1:])
+    kind = type(original)
+    wrapped.args = (f"({kind.__module__}.{kind.__name__}) {first}", *wrapped.args[1:])
 
 
 class Database:
