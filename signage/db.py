@@ -11,7 +11,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import JSON, BigInteger, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -94,11 +95,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    # A database error's text leaves out the statement's values (emails, password
+    # hashes, names): the error is logged, and logs carry no personal data.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "handle_error", _drop_row_values)
+    return engine
+
+
+def _drop_row_values(context: ExceptionContext) -> None:
+    """Keep a database error to its first line. PostgreSQL's DETAIL line after it quotes
+    the row's values ("Key (email)=(…) already exists"), and errors end up in logs and
+    in /readyz; the driver's `diag` still holds the detail for code that needs it."""
+    wrapped, original = context.sqlalchemy_exception, context.original_exception
+    if not isinstance(wrapped, DBAPIError):
+        return  # not the driver's error: nothing from the server to trim
+    first = str(original).split("\n", 1)[0]
+    if first == str(original):
+        return
+    original.args = (first,)
+    kind = type(original)
+    wrapped.args = (f"({kind.__module__}.{kind.__name__}) {first}", *wrapped.args[1:])
 
 
 class Database:
