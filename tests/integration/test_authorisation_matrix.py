@@ -16,6 +16,11 @@ Answers: `+` let in (anything but 401, 403, 404, a redirect to sign in, or a 5xx
 400/409/422 means the gate let the call through to the body's checks); `-` refused
 (401/403, or for a console page a redirect to the sign-in page); `~` hidden (404: a
 thing outside the caller's reach looks absent, so its existence is not leaked).
+
+Beyond the answer: a refused or hidden call writes nothing (the audit log stays as it
+was), nor does any write of syd's staff; and every name of nord's things carries a
+marker that no answer to syd's staff contains. The Socket.IO namespaces have a second,
+smaller table, connected to a served instance with the real python-socketio client.
 """
 
 from __future__ import annotations
@@ -443,6 +448,7 @@ def town(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> I
         # What pairing gives a kiosk (test_kiosks.py pairs one by its code).
         tokens["device"] = DisplayService().issue_token(session, system_principal(session), display)
         town.media_sha = media.sha256
+    # A rendition as the worker would leave it (assets.media serves only renditions).
     rendition = rendition_dir(settings.media_dir, town.media_sha)
     rendition.mkdir(parents=True, exist_ok=True)
     (rendition / "thumb.webp").write_bytes(b"RIFF\x00\x00\x00\x00WEBP")
