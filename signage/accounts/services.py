@@ -85,7 +85,9 @@ def create_token(session: Session, user: User, scope: str | None = None, name: s
 
 
 class UserService(CrudService[User]):
-    """Users are instance-wide; only admins manage them."""
+    """Users are instance-wide; only admins of the whole municipality manage them, and
+    only they read the accounts (an admin of one department sees no one's email, as the
+    console's users pages show them to nobody else either)."""
 
     model = User
     kind = "user"
@@ -93,9 +95,11 @@ class UserService(CrudService[User]):
     unique = ("email",)
 
     def readable_query(self, principal: Principal) -> Any:
+        self._require_whole_tree(principal)
         return select(User)
 
     def get(self, session: Session, principal: Principal, entity_id: int) -> User:
+        self._require_whole_tree(principal)
         return get_or_404(session, User, entity_id, "user")
 
     def owner_of(self, obj: Any) -> int | None:
@@ -104,6 +108,10 @@ class UserService(CrudService[User]):
     def authorize(
         self, session: Session, principal: Principal, obj: User, *, creating: bool
     ) -> None:
+        self._require_whole_tree(principal)
+
+    @staticmethod
+    def _require_whole_tree(principal: Principal) -> None:
         if not principal.covers_whole_tree(Role.ADMIN):
             raise Forbidden("only an admin of the whole municipality manages user accounts")
 
