@@ -317,6 +317,7 @@ def _sweeps(settings: Any, notifier: Any) -> Any:
     from signage.feeds.jobs import FeedRefresher
     from signage.net import fetch
     from signage.realtime import manifest_publisher, public_pages_publisher
+    from signage.retention import Retention
     from signage.scheduling.jobs import Sweeps
     from signage.scheduling.propagator import Propagator
 
@@ -337,6 +338,10 @@ def _sweeps(settings: Any, notifier: Any) -> Any:
         outage_after=timedelta(minutes=settings.offline_notify_minutes),
         smtp=settings.smtp,
         play_retention=timedelta(days=settings.play_retention_days),
+        retention=Retention(
+            audit=timedelta(days=settings.audit_retention_days),
+            notifications=timedelta(days=settings.notification_retention_days),
+        ),
         feeds=FeedRefresher(
             database,
             propagator.clock,

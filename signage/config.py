@@ -213,6 +213,10 @@ class Settings:
     # Raw plays are personal-data adjacent (who stood where when): kept this long, then
     # only the hourly and daily roll-ups remain (DESIGN.md, "Personal data").
     play_retention_days: int = 90
+    # Audit entries (sign-ins and refused sign-ins among them) are kept this long.
+    audit_retention_days: int = 90
+    # Console notifications and the emails about them (sent or not) are kept this long.
+    notification_retention_days: int = 90
     # The outbound-fetch guard (feeds, CAP polling, web page slides).
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
     extra: dict[str, object] = field(default_factory=dict)
@@ -287,6 +291,8 @@ class Settings:
             play_retention_days=_whole(
                 env, "SIGNAGE_PLAY_RETENTION_DAYS", 90, low=MIN_PLAY_RETENTION_DAYS
             ),
+            audit_retention_days=_whole(env, "SIGNAGE_AUDIT_RETENTION_DAYS", 90),
+            notification_retention_days=_whole(env, "SIGNAGE_NOTIFICATION_RETENTION_DAYS", 90),
             fetch=fetch_policy_from_env(env),
         )
 
