@@ -334,7 +334,7 @@ def _database_unavailable(error: Exception) -> tuple[Response, int] | tuple[str,
     if getattr(orig, "sqlite_errorname", None) == "SQLITE_ERROR":
         return _unexpected_error(error)  # SQLite's own mistakes (no such table), not absence
     current_app.logger.warning(
-        "database unavailable on %s %s: %s", request.method, request.path, error
+        "database unavailable on %s %s: %s", request.method, request.path, orig or error
     )
     if _console_page():
         from flask import g
