@@ -47,7 +47,7 @@ from signage.config import Settings
 from signage.content.models import Slide, SlideRevision
 from signage.db import Database
 from signage.migrate import upgrade
-from signage.reports.ingest import Catalogue, PlayBuffer, take_plays
+from signage.reports.ingest import PLAY_KEY, Catalogue, PlayBuffer, take_plays
 from signage.reports.models import PlayEvent
 from signage.screens.models import Display, Location
 
@@ -203,7 +203,7 @@ def run_baseline(database: Database, sent: list[tuple[int, list[dict[str, Any]]]
     dialect = database.engine.dialect.name
     statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(
         PlayEvent
-    ).on_conflict_do_nothing(index_elements=[PlayEvent.display_id, PlayEvent.client_id])
+    ).on_conflict_do_nothing(index_elements=PLAY_KEY)
     database_s, writes = 0.0, 0
     started = time.perf_counter()
     with database.engine.connect() as connection:

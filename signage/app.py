@@ -3,14 +3,17 @@ handlers). Nothing here opens a connection at import time."""
 
 from __future__ import annotations
 
+import errno
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFError, CSRFProtect
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -24,6 +27,13 @@ from signage.schemas import MAX_ID
 
 MAX_REQUEST_BYTES = 8 * 1024 * 1024  # JSON and forms; media uploads get their own limit
 SOCKET_MESSAGE_MAX_BYTES = 512 * 1024  # a larger Socket.IO message closes its connection
+# Browsers that reached us over HTTPS keep to HTTPS for a year (not for subdomains: a
+# municipality's other hosts are not ours to decide for).
+STRICT_TRANSPORT_SECURITY = "max-age=31536000"
+# How long a caller is asked to wait when the database does not answer for a moment.
+DATABASE_RETRY_AFTER_S = 5
+# The disk (or the quota, or the file size limit) is full: no upload can be stored.
+STORAGE_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -41,6 +51,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "object-src 'none'",
     ]
 )
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """The session cookie is Secure whenever the request came over HTTPS (directly or
+    through a trusted proxy, SIGNAGE_PROXIES), and always with SIGNAGE_SECURE_COOKIES."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        from signage.web import cookie_secure
+
+        return cookie_secure()
 
 
 def content_security_policy(settings: Settings) -> str:
@@ -70,7 +90,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
         REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=settings.secure_cookies,
         BABEL_DEFAULT_LOCALE=settings.language,
         BABEL_DEFAULT_TIMEZONE=settings.timezone,
         WTF_CSRF_TIME_LIMIT=None,
@@ -80,6 +102,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SIGNAGE_CSP=content_security_policy(settings),
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.session_interface = SessionCookies()
     fetch.configure(settings.fetch)  # web page slides are checked with the same rules
     app.extensions["signage.db"] = Database(
         settings.database_url, on_change=change_signal(settings)
@@ -191,6 +214,9 @@ def _register_hooks(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(IntegrityError, _integrity_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
+    app.register_error_handler(PoolTimeout, _database_unavailable)
+    app.register_error_handler(OSError, _os_error)
     app.register_error_handler(Exception, _unexpected_error)
 
     @app.context_processor
@@ -296,6 +322,69 @@ def _integrity_error(error: IntegrityError) -> tuple[Response, int]:
     return plain_error(409, "conflict", "this conflicts with existing data")
 
 
+def _database_unavailable(error: Exception) -> tuple[Response, int] | tuple[str, int]:
+    """The database did not answer (a restart, a lost connection, a SQLite file locked
+    past the busy timeout): 503 with Retry-After, never a 401. A kiosk keeps its token
+    and plays what it has until the database is back."""
+    from flask_babel import gettext
+
+    from signage.api.http import plain_error
+
+    orig = getattr(error, "orig", None)
+    if getattr(orig, "sqlite_errorname", None) == "SQLITE_ERROR":
+        return _unexpected_error(error)  # SQLite's own mistakes (no such table), not absence
+    current_app.logger.warning(
+        "database unavailable on %s %s: %s", request.method, request.path, orig or error
+    )
+    if _console_page():
+        from flask import g
+
+        # The page is drawn without looking the user up (that needs the database too);
+        # the session is left as it is, so the user is still signed in afterwards.
+        g._login_user = login_manager.anonymous_user()
+        answer: tuple[Response, int] | tuple[str, int] = _console_error(
+            503, gettext("The database is not answering right now. Try again in a moment.")
+        )
+    else:
+        answer = plain_error(
+            503, "database_unavailable", "the database is briefly unavailable; try again shortly"
+        )
+    return _with_headers(answer, {"Retry-After": str(DATABASE_RETRY_AFTER_S)})
+
+
+def _with_headers(
+    answer: tuple[Response, int] | tuple[str, int], headers: dict[str, str]
+) -> tuple[Response, int] | tuple[str, int]:
+    body, status = answer
+    response = current_app.make_response(body)
+    response.headers.update(headers)
+    return response, status
+
+
+def _os_error(error: OSError) -> tuple[Response, int] | tuple[str, int]:
+    """A full disk (or quota, or file size limit) while receiving or storing a file is
+    the server's storage problem, said plainly; any other OSError is unexpected."""
+    if error.errno not in STORAGE_FULL_ERRNOS:
+        return _unexpected_error(error)
+    from flask_babel import gettext
+
+    from signage.api.http import plain_error
+
+    current_app.logger.error("storage full on %s %s: %s", request.method, request.path, error)
+    if _console_page():
+        return _console_error(
+            507,
+            gettext(
+                "The server's storage is full, so the file was not saved. Tell the administrator."
+            ),
+        )
+    return plain_error(
+        507,
+        "storage_full",
+        "the server's storage is full; nothing was stored. Tell the server's administrator",
+    )
+
+
 def _unexpected_error(error: Exception) -> tuple[Response, int]:
     from signage.api.http import plain_error
 
@@ -331,4 +420,7 @@ def _secure_headers(response: Response) -> Response:
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
     response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", STRICT_TRANSPORT_SECURITY)
+    response.headers.pop("Server", None)  # no server name or version to look up flaws by
     return response

@@ -210,6 +210,33 @@ def export_command(folder: Path) -> None:
         )
 
 
+@cli.command("backup", help="Write the database and the media to one archive (tar.gz).")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(file: Path) -> None:
+    from signage.backup import BackupProblem, backup
+
+    settings = _settings()
+    try:
+        summary = backup(settings.database_url, settings.media_dir, file)
+    except BackupProblem as exc:
+        raise click.ClickException(f"no backup was written: {exc}") from exc
+    click.echo(f"backed up {summary.describe()} to {file}")
+
+
+@cli.command("restore", help="Restore an archive from 'signage backup' into this instance.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="replace what a non-empty instance holds")
+def restore_command(file: Path, force: bool) -> None:
+    from signage.backup import BackupProblem, restore
+
+    settings = _settings()
+    try:
+        summary = restore(settings.database_url, settings.media_dir, file, force=force)
+    except BackupProblem as exc:
+        raise click.ClickException(f"nothing was restored: {exc}") from exc
+    click.echo(f"restored {summary.describe()} from {file}")
+
+
 LISTEN_BACKLOG = 4096  # the kernel caps it at net.core.somaxconn
 
 
@@ -231,6 +258,7 @@ def _serve(bind: str | None, banner: str = "") -> None:
         raise click.BadParameter(str(exc), param_hint="--bind") from exc
     # gevent's own access log prints client addresses; the app logs requests without them.
     configure_logging(settings.log_format)
+    _remove_upload_leftovers(settings)
     app = create_app(settings)
     if settings.run_jobs:
         _start_jobs_in_server(app, settings)
@@ -242,6 +270,18 @@ def _serve(bind: str | None, banner: str = "") -> None:
     # 128 unaccepted connections drops the rest, and each dropped kiosk waits out TCP's
     # SYN retransmission (1 s, 3 s, 7 s…) on top of its own backoff.
     socketio.run(app, host=host, port=port, log_output=False, backlog=LISTEN_BACKLOG)
+
+
+def _remove_upload_leftovers(settings: Any) -> None:
+    """A server killed while receiving a file leaves its temporary file; the next start
+    removes those old enough to belong to no upload in flight."""
+    import time
+
+    from signage.content.media_store import remove_leftovers
+
+    removed = remove_leftovers(settings.media_dir, time.time())
+    if removed:
+        logging.getLogger(__name__).info("removed %d unfinished upload files", removed)
 
 
 def _flush_buffers(app: Any) -> None:
@@ -277,6 +317,7 @@ def _sweeps(settings: Any, notifier: Any) -> Any:
     from signage.feeds.jobs import FeedRefresher
     from signage.net import fetch
     from signage.realtime import manifest_publisher, public_pages_publisher
+    from signage.retention import Retention
     from signage.scheduling.jobs import Sweeps
     from signage.scheduling.propagator import Propagator
 
@@ -297,6 +338,10 @@ def _sweeps(settings: Any, notifier: Any) -> Any:
         outage_after=timedelta(minutes=settings.offline_notify_minutes),
         smtp=settings.smtp,
         play_retention=timedelta(days=settings.play_retention_days),
+        retention=Retention(
+            audit=timedelta(days=settings.audit_retention_days),
+            notifications=timedelta(days=settings.notification_retention_days),
+        ),
         feeds=FeedRefresher(
             database,
             propagator.clock,

@@ -202,6 +202,10 @@ class Settings:
     # -Host and -Port are believed; 0 (the default) ignores those headers, which a
     # client could otherwise forge.
     proxies: int = 0
+    # Cookies are Secure whenever the request came over HTTPS (as the proxies above
+    # tell); this makes them Secure always (SIGNAGE_SECURE_COOKIES=1), for a deployment
+    # behind TLS whose proxy does not say so.
+    secure_cookies: bool = False
     smtp: SmtpSettings | None = None
     # A display silent this long inside its power windows is reported to its managers.
     offline_notify_minutes: int = 5
@@ -209,6 +213,10 @@ class Settings:
     # Raw plays are personal-data adjacent (who stood where when): kept this long, then
     # only the hourly and daily roll-ups remain (DESIGN.md, "Personal data").
     play_retention_days: int = 90
+    # Audit entries (sign-ins and refused sign-ins among them) are kept this long.
+    audit_retention_days: int = 90
+    # Console notifications and the emails about them (sent or not) are kept this long.
+    notification_retention_days: int = 90
     # The outbound-fetch guard (feeds, CAP polling, web page slides).
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
     extra: dict[str, object] = field(default_factory=dict)
@@ -249,6 +257,10 @@ class Settings:
                 f"SIGNAGE_PASSWORD_LOGIN: one of {', '.join(PASSWORD_LOGIN_MODES)}, "
                 f"got {password_login!r}"
             )
+        try:
+            secure_cookies = _flag(env.get("SIGNAGE_SECURE_COOKIES"), default=False)
+        except ConfigError as exc:
+            raise ConfigError(f"SIGNAGE_SECURE_COOKIES: {exc}") from exc
         log_format = (env.get("SIGNAGE_LOG_FORMAT") or "text").strip().lower()
         if log_format not in LOG_FORMATS:
             raise ConfigError(
@@ -272,12 +284,15 @@ class Settings:
             session_lifetime_minutes=_whole(env, "SIGNAGE_SESSION_LIFETIME_MINUTES", 12 * 60),
             idle_timeout_minutes=_whole(env, "SIGNAGE_IDLE_TIMEOUT_MINUTES", 60),
             proxies=_whole(env, "SIGNAGE_PROXIES", 0, low=0),
+            secure_cookies=secure_cookies,
             smtp=SmtpSettings.from_env(env),
             offline_notify_minutes=_whole(env, "SIGNAGE_OFFLINE_NOTIFY_MINUTES", 5),
             log_format=log_format,
             play_retention_days=_whole(
                 env, "SIGNAGE_PLAY_RETENTION_DAYS", 90, low=MIN_PLAY_RETENTION_DAYS
             ),
+            audit_retention_days=_whole(env, "SIGNAGE_AUDIT_RETENTION_DAYS", 90),
+            notification_retention_days=_whole(env, "SIGNAGE_NOTIFICATION_RETENTION_DAYS", 90),
             fetch=fetch_policy_from_env(env),
         )
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import JSON, BigInteger, DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine, ExceptionContext
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -52,6 +53,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+
+
+class EpochMicroseconds(TypeDecorator[datetime]):
+    """An instant stored as whole microseconds since 1970 UTC: for the columns written
+    most (proof of play), where a number is a quarter of the text's cost to write and a
+    third of its size in every key that holds it. Reads and comparisons take datetimes."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to an EpochMicroseconds column")
+        return (value - EPOCH) // MICROSECOND
+
+    def process_result_value(self, value: int | None, dialect: Any) -> datetime | None:
+        return None if value is None else EPOCH + value * MICROSECOND
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: ClassVar[dict[Any, Any]] = {
@@ -71,11 +95,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
+    # A database error's text leaves out the statement's values (emails, password
+    # hashes, names): the error is logged, and logs carry no personal data.
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    event.listen(engine, "handle_error", _drop_row_values)
+    return engine
+
+
+def _drop_row_values(context: ExceptionContext) -> None:
+    """Keep a database error to its first line. PostgreSQL's DETAIL line after it quotes
+    the row's values ("Key (email)=(…) already exists"), and errors end up in logs and
+    in /readyz; the driver's `diag` still holds the detail for code that needs it."""
+    wrapped, original = context.sqlalchemy_exception, context.original_exception
+    if not isinstance(wrapped, DBAPIError):
+        return  # not the driver's error: nothing from the server to trim
+    first = str(original).split("\n", 1)[0]
+    if first == str(original):
+        return
+    original.args = (first,)
+    kind = type(original)
+    wrapped.args = (f"({kind.__module__}.{kind.__name__}) {first}", *wrapped.args[1:])
 
 
 class Database:

@@ -23,11 +23,13 @@ from signage.web import bearer_token, current_display, current_principal, db_ses
 class Access:
     """`public`: anyone; `login`: any signed-in user; `device`: a kiosk's device token;
     `role`: a user whose highest grant is at least `role`; a `scope` token is also let in
-    where one is named."""
+    where one is named. A token narrowed to a scope reaches only the routes naming that
+    scope, and those marked `any_scope` (the caller asking who it is)."""
 
     kind: str
     role: Role | None = None
     scope: str | None = None
+    any_scope: bool = False
 
 
 PUBLIC = Access("public")
@@ -69,7 +71,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     # Prometheus scrapes with a token of scope metrics:read; admins may look too.
     ("health.metrics", "GET"): role(Role.ADMIN, scope=Scope.METRICS_READ),
     ("api_docs.openapi", "GET"): PUBLIC,
-    ("api.me", "GET"): LOGIN,
+    ("api.me", "GET"): Access("login", any_scope=True),  # a token may ask what it is
     ("api.brand_get", "GET"): VIEWER,
     ("api.brand_update", "PATCH"): ADMIN,
     ("api.audit", "GET"): ADMIN,
@@ -158,6 +160,10 @@ def enforce() -> None:
         if g.get("auth_method") == "bad-token":
             raise Unauthorized("the bearer token is unknown or revoked")
         raise Unauthorized("sign in or send an API token (Authorization: Bearer …)")
+    if principal.scope is not None and not access.any_scope and access.scope != principal.scope:
+        # A narrow token (a scraper's, an alerting system's) is not staff: not even the
+        # routes open to any signed-in user let it in.
+        raise Forbidden(f"this token is narrowed to the scope {principal.scope}")
     if g.get("auth_method") == "session" and request.method in UNSAFE_METHODS:
         _check_csrf()
     if access.kind == "login":

@@ -11,6 +11,7 @@ from flask import Flask, current_app, g, request
 from flask import session as cookie_session
 from flask_login import current_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from signage.accounts.models import User
@@ -40,8 +41,18 @@ def db_session() -> Session:
 def close_session(_exc: BaseException | None = None) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.rollback()
+        try:
+            session.rollback()
+        except OperationalError:  # the database went away mid-request: nothing to undo
+            session.invalidate()
         session.close()
+
+
+def cookie_secure() -> bool:
+    """Whether a cookie set on this request must be Secure: when the request came over
+    HTTPS (directly, or through a trusted proxy: SIGNAGE_PROXIES), and always with
+    SIGNAGE_SECURE_COOKIES."""
+    return bool(current_app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
 def bearer_token() -> str | None:

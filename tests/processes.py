@@ -9,7 +9,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -57,10 +57,16 @@ def free_port() -> int:
 
 @contextmanager
 def running(
-    instance: Path, log_dir: Path, *args: str, env: dict[str, str] | None = None
+    instance: Path,
+    log_dir: Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    prefix: Sequence[str] = (),
+    started: list[subprocess.Popen[bytes]] | None = None,
 ) -> Iterator[tuple[str, Path]]:
-    """Start a serving command (with `env` added to its settings), wait until /healthz
-    answers, stop it afterwards.
+    """Start a serving command (with `env` added to its settings; run through `prefix`,
+    such as `prlimit …`, when given), wait until /healthz answers, stop it afterwards.
+    The process is appended to `started` for a test that signals it itself.
 
     Output goes to files, never to a pipe nobody reads while the server runs."""
     port = free_port()
@@ -68,11 +74,13 @@ def running(
     stdout, stderr = log_dir / "stdout.txt", log_dir / "stderr.txt"
     with stdout.open("w") as out, stderr.open("w") as err:
         process = subprocess.Popen(
-            [SIGNAGE, *args, "--bind", f"127.0.0.1:{port}"],
+            [*prefix, SIGNAGE, *args, "--bind", f"127.0.0.1:{port}"],
             env=environment(instance, env),
             stdout=out,
             stderr=err,
         )
+    if started is not None:
+        started.append(process)
     try:
         deadline = time.monotonic() + READY_TIMEOUT_S
         while True:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
+import secrets
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from signage import audit
@@ -14,9 +14,10 @@ from signage.accounts.permissions import GrantSpec, Principal, Role, Scope
 from signage.accounts.security import hash_password, hash_token, new_token, verify_password
 from signage.content.models import Media
 from signage.core.contrast import AA_TEXT_RATIO, weak_pairs
-from signage.crud import CrudService, get_or_404, load_tree, require_write
+from signage.crud import CrudService, flush_or_conflict, get_or_404, load_tree, require_write
 from signage.db import utcnow
 from signage.errors import Conflict, Forbidden, ValidationFailed
+from signage.monitoring.models import Notification, OutgoingMail
 from signage.screens.models import Location
 
 DEFAULT_BRAND: dict[str, Any] = {
@@ -84,7 +85,9 @@ def create_token(session: Session, user: User, scope: str | None = None, name: s
 
 
 class UserService(CrudService[User]):
-    """Users are instance-wide; only admins manage them."""
+    """Users are instance-wide; only admins of the whole municipality manage them, and
+    only they read the accounts (an admin of one department sees no one's email, as the
+    console's users pages show them to nobody else either)."""
 
     model = User
     kind = "user"
@@ -92,9 +95,11 @@ class UserService(CrudService[User]):
     unique = ("email",)
 
     def readable_query(self, principal: Principal) -> Any:
+        self._require_whole_tree(principal)
         return select(User)
 
     def get(self, session: Session, principal: Principal, entity_id: int) -> User:
+        self._require_whole_tree(principal)
         return get_or_404(session, User, entity_id, "user")
 
     def owner_of(self, obj: Any) -> int | None:
@@ -103,16 +108,28 @@ class UserService(CrudService[User]):
     def authorize(
         self, session: Session, principal: Principal, obj: User, *, creating: bool
     ) -> None:
+        self._require_whole_tree(principal)
+
+    @staticmethod
+    def _require_whole_tree(principal: Principal) -> None:
         if not principal.covers_whole_tree(Role.ADMIN):
             raise Forbidden("only an admin of the whole municipality manages user accounts")
 
     def delete(self, session: Session, principal: Principal, obj: User) -> None:
+        """Forget the person (name, email, password hash, grants, tokens, notifications)
+        and keep what they did in the audit log under a pseudonym, which the deletion's
+        own entry names: an auditor can still tell that one person did those things."""
         if obj.id == principal.user_id:
             raise Conflict("you cannot delete your own account")
-        super().delete(session, principal, obj)
-
-    def check_delete(self, session: Session, obj: User) -> None:
-        pseudonymise(session, obj)
+        self.authorize(session, principal, obj, creating=False)
+        user_id = obj.id
+        pseudonym = pseudonymise(session, obj)
+        forget_belongings(session, obj)
+        session.delete(obj)
+        flush_or_conflict(session, "this user is still in use and cannot be deleted")
+        audit.record(
+            session, principal, "user.delete", "user", user_id, details={"pseudonym": pseudonym}
+        )
 
     def apply(
         self,
@@ -131,13 +148,23 @@ class UserService(CrudService[User]):
             setattr(obj, key, value)
 
 
-def pseudonymise(session: Session, user: User) -> None:
-    """Keep the audit trail of a deleted user under a stable pseudonym."""
-    pseudonym = (
-        "deleted-user-" + hashlib.sha256(f"{user.id}:{user.email}".encode()).hexdigest()[:10]
+def pseudonymise(session: Session, user: User) -> str:
+    """Put the audit trail of a user about to be deleted under one pseudonym, and return
+    it. The pseudonym is random, not derived from the person: nobody can recompute it
+    from an email address, and it is the same on every entry of theirs."""
+    pseudonym = "deleted-user-" + secrets.token_hex(5)
+    session.execute(
+        update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_label=pseudonym)
     )
-    for event in session.scalars(select(AuditEvent).where(AuditEvent.actor_id == user.id)):
-        event.actor_label = pseudonym
+    return pseudonym
+
+
+def forget_belongings(session: Session, user: User) -> None:
+    """What is the person's alone goes with them. The database cascades these too; doing
+    it here does not depend on the database enforcing foreign keys."""
+    user.grants.clear()
+    for model in (ApiToken, Notification, OutgoingMail):
+        session.execute(delete(model).where(model.user_id == user.id))
 
 
 class GrantService(CrudService[Grant]):

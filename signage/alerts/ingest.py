@@ -18,7 +18,7 @@ from signage import audit
 from signage.accounts.permissions import Principal
 from signage.alerts import cap
 from signage.alerts.models import Alert
-from signage.alerts.services import active
+from signage.alerts.services import active, check_may_clear, check_reach
 from signage.crud import load_tree
 from signage.errors import ValidationFailed
 from signage.monitoring import counters
@@ -65,12 +65,21 @@ def ingest(
     if existing is not None:
         return Outcome("unchanged", "this alert was received before", sent=existing)
     replaced = _referenced(session, message.references, now)
-    for alert in replaced:
-        alert.cleared_at = now
+    # A person sending CAP reaches what they could reach by hand; an alerting system's
+    # token (scope cap:ingest) reaches what SIGNAGE_CAP_AREAS maps its areas to.
+    by_hand = principal.scope is None
+    for alert in replaced if by_hand else ():
+        check_may_clear(principal, alert)
     if message.msg_type == "Cancel" or not message.infos:
+        for alert in replaced:
+            alert.cleared_at = now
         _audit(session, principal, "alert.cap_cancel", replaced, name)
         return Outcome("cancelled", cleared=replaced)
     alert = _alert(session, message, name, areas, language, now)
+    if by_hand:
+        check_reach(session, principal, alert.targets, alert.severity)
+    for old in replaced:
+        old.cleared_at = now
     session.add(alert)
     session.flush()
     counters.bump(session, counters.ALERTS_SENT, label=alert.severity)

@@ -105,7 +105,7 @@ def active_for(
 def send(session: Session, principal: Principal, data: dict[str, Any]) -> Alert:
     """Store an alert after checking the caller may reach every target with it."""
     targets = {k: v for k, v in data["targets"].items() if v}
-    owner = _check_reach(session, principal, targets, data["severity"])
+    owner = check_reach(session, principal, targets, data["severity"])
     expires_at = data.get("expires_at")
     if expires_at is not None and expires_at <= utcnow():
         raise ValidationFailed("expires_at: that time has passed; give a later one")
@@ -126,7 +126,7 @@ def send(session: Session, principal: Principal, data: dict[str, Any]) -> Alert:
     return alert
 
 
-def _check_reach(
+def check_reach(
     session: Session, principal: Principal, targets: dict[str, Any], severity: str
 ) -> int:
     """The alert's owning location; Forbidden when a target is out of the caller's reach.
@@ -163,10 +163,14 @@ def _check_reach(
     return owners[0]
 
 
-def clear(session: Session, principal: Principal, alert_id: int) -> Alert:
-    alert = get_or_404(session, Alert, alert_id, "alert")
+def check_may_clear(principal: Principal, alert: Alert) -> None:
     if not principal.can_write(alert.location_id, Role.FACILITY_MANAGER):
         raise Forbidden("you may not clear this alert")
+
+
+def clear(session: Session, principal: Principal, alert_id: int) -> Alert:
+    alert = get_or_404(session, Alert, alert_id, "alert")
+    check_may_clear(principal, alert)
     if alert.cleared_at is not None:
         raise Conflict("this alert has been cleared already")
     alert.cleared_at = utcnow()

@@ -18,7 +18,8 @@ from signage.web import current_principal
 @socketio.on("connect", namespace=CONSOLE_NAMESPACE)
 def connect(_auth: Any = None) -> None:
     principal = current_principal()
-    if principal is None or principal.user_id is None:
+    # A token narrowed to a scope (a scraper's, an alerting system's) is not staff.
+    if principal is None or principal.user_id is None or principal.scope is not None:
         raise ConnectionRefusedError("sign in to the console first")
     join_room(STAFF_ROOM)
     for location_id in sorted(principal.readable()):

@@ -38,7 +38,13 @@ from signage.errors import NotFound
 from signage.player.version import node_modules
 from signage.policy import LOGIN, PUBLIC
 from signage.screens.models import Display, Location
-from signage.web import count_failure, db_session, seconds_to_wait, sign_in_limits
+from signage.web import (
+    cookie_secure,
+    count_failure,
+    db_session,
+    seconds_to_wait,
+    sign_in_limits,
+)
 
 LANGUAGES = ("da", "en")
 # Served name → path inside node_modules (package.json pins the packages).
@@ -140,7 +146,12 @@ def set_language() -> Response:
     response = make_response(redirect(target))
     if language in LANGUAGES:
         response.set_cookie(
-            LANGUAGE_COOKIE, language, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+            LANGUAGE_COOKIE,
+            language,
+            max_age=365 * 24 * 3600,
+            samesite="Lax",
+            httponly=True,
+            secure=cookie_secure(),
         )
     return response
 

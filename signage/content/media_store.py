@@ -81,3 +81,29 @@ def write_atomically(target: Path, write: Callable[[IO[bytes]], Any]) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+INCOMING = "incoming"  # uploads being received (signage.api.media, signage.console.library)
+STALE_AFTER_S = 6 * 3600  # no upload takes this long; a younger file may be in flight
+LEFTOVER_PATTERNS = (
+    f"{INCOMING}/upload-*",
+    "originals/*/.incoming-*",
+    "renditions/*/*/.incoming-*",
+)
+
+
+def remove_leftovers(media_dir: Path, now: float, older_than_s: float = STALE_AFTER_S) -> int:
+    """Remove what an interrupted upload or write left behind (a process killed while
+    receiving or storing a file): temporary files older than `older_than_s`. Younger
+    ones may belong to another process still at work on the same media folder. Stored
+    media never match. Returns how many were removed."""
+    removed = 0
+    for pattern in LEFTOVER_PATTERNS:
+        for path in media_dir.glob(pattern):
+            try:
+                if now - path.stat().st_mtime > older_than_s and path.is_file():
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # its process finished with it meanwhile
+    return removed

@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import request
 from flask_socketio import ConnectionRefusedError, emit, join_room
+from sqlalchemy.exc import OperationalError
 
 from signage.accounts.security import hash_token
 from signage.alerts import services as alerts
@@ -54,12 +55,19 @@ def connect(auth: Any = None) -> None:
     if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_CHARS:
         raise ConnectionRefusedError("unauthorized")
     token_hash = hash_token(token)
-    with database().sessions() as session:
-        reach = devices.kiosk_reach(session, token_hash)
-        if reach is None:
-            revoked = devices.is_revoked(session, token)
-            raise ConnectionRefusedError("token_revoked" if revoked else "unauthorized")
-        active = alerts.active_for(session, reach.display_id, reach.chain, reach.groups, utcnow())
+    try:
+        with database().sessions() as session:
+            reach = devices.kiosk_reach(session, token_hash)
+            if reach is None:
+                revoked = devices.is_revoked(session, token)
+                raise ConnectionRefusedError("token_revoked" if revoked else "unauthorized")
+            active = alerts.active_for(
+                session, reach.display_id, reach.chain, reach.groups, utcnow()
+            )
+    except OperationalError as exc:
+        # The database is briefly away: the kiosk keeps its token and tries again later.
+        log.warning("database unavailable for a kiosk's connect: %s", exc)
+        raise ConnectionRefusedError("unavailable") from exc
     display_id, chain, groups, version = (
         reach.display_id,
         reach.chain,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from signage.monitoring import counters, mail, outages
 from signage.monitoring.notices import Announcer
 from signage.realtime import Notifier, displays_updated
 from signage.reports.rollups import roll_up
+from signage.retention import Retention, purge_expired
 from signage.scheduling.models import JobRun, Manifest
 from signage.scheduling.propagator import Propagator
 from signage.screens.models import Display
@@ -49,6 +50,7 @@ MEDIA_COLLECT_EVERY_S = 3600
 OUTAGE_SWEEP_EVERY_S = 30
 MAIL_SWEEP_EVERY_S = 15
 FEED_SWEEP_EVERY_S = 30  # each feed is fetched when its own refresh interval has passed
+RETENTION_SWEEP_EVERY_S = 3600
 
 
 @dataclass
@@ -64,6 +66,8 @@ class Sweeps:
     smtp: SmtpSettings | None = None  # None: console notifications only, no email
     play_retention: timedelta = timedelta(days=90)  # raw plays; the roll-ups stay
     feeds: FeedRefresher | None = None  # None: feeds are not refreshed here
+    # Audit entries, notifications, emails and pairings (DESIGN.md, "Personal data").
+    retention: Retention = field(default_factory=Retention)
 
     @property
     def database(self) -> Database:
@@ -171,6 +175,15 @@ class Sweeps:
 
         self._record("roll_up_plays", run)
 
+    def purge_expired(self) -> None:
+        """Forget audit entries, notifications, emails and pairings past their kept period."""
+
+        def run() -> str:
+            with self.database.transaction() as session:
+                return purge_expired(session, self.clock(), self.retention).summary()
+
+        self._record("purge_expired", run)
+
     def refresh_feeds(self) -> None:
         """Fetch the feeds that are due; a failing feed keeps its last good items."""
         refresher = self.feeds
@@ -237,6 +250,7 @@ def schedule_sweeps(
         (sweeps.watch_outages, OUTAGE_SWEEP_EVERY_S),
         (sweeps.send_mail, MAIL_SWEEP_EVERY_S),
         (sweeps.refresh_feeds, FEED_SWEEP_EVERY_S),
+        (sweeps.purge_expired, RETENTION_SWEEP_EVERY_S),
     ]
     for job, seconds in jobs[0 if propagate else 1 :]:
         scheduler.add_job(

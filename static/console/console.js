@@ -20,10 +20,11 @@ window.SignageConsole = (function () {
     event.detail.headers["X-CSRFToken"] = csrfToken();
   });
 
-  // A form answered with 4xx carries its own explanation: show it, as for a 200.
+  // A form answered with 4xx carries its own explanation: show it, as for a 200. So do
+  // 503 (the database is not answering) and 507 (the server's storage is full).
   document.addEventListener("htmx:beforeSwap", function (event) {
     const status = event.detail.xhr.status;
-    if (status >= 400 && status < 500) {
+    if ((status >= 400 && status < 500) || status === 503 || status === 507) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

@@ -22,6 +22,8 @@ window.Infotavle = window.Infotavle || {};
   const HEARTBEAT_MS = 30000;
   const ALERT_POLL_MS = 30000;
   const MANIFEST_POLL_MS = 5 * 60 * 1000;
+  const MANIFEST_RETRY_DEFAULT_S = 10; // after a 503 without Retry-After
+  const MANIFEST_RETRY_MAX_S = 300;
   const BACKOFF_MIN_MS = 1000;
   const BACKOFF_MAX_MS = 60000;
   const PREPARE_AHEAD_MS = 2500;
@@ -46,6 +48,7 @@ window.Infotavle = window.Infotavle || {};
     connected: false,
     backoffMs: BACKOFF_MIN_MS,
     reconnectTimer: null,
+    manifestRetryTimer: null,
     pollTimers: [],
     alerts: {}, // id → alert, de-duplicated by id
     acked: {},
@@ -282,6 +285,7 @@ window.Infotavle = window.Infotavle || {};
     clearTimeout(state.tickTimer);
     clearInterval(state.heartbeatTimer);
     clearTimeout(state.reconnectTimer);
+    clearTimeout(state.manifestRetryTimer);
     stopPolling();
     if (state.socket) {
       state.socket.off();
@@ -326,6 +330,10 @@ window.Infotavle = window.Infotavle || {};
           return; // revoked meanwhile
         }
         const fromCache = answer.headers.get("X-Infotavle-Cache") === "1";
+        if (answer.status === 503) {
+          retryManifest(answer.headers.get("Retry-After"));
+          return; // the database is briefly away: keep the token, play what we have
+        }
         if (answer.status === 200 && answer.json && answer.json.segments) {
           if (!fromCache) {
             state.manifestFetched = true;
@@ -337,6 +345,14 @@ window.Infotavle = window.Infotavle || {};
       .catch(function () {
         // offline: keep playing what we have
       });
+  }
+
+  /* The server answered 503 (its database is briefly away): ask again when it says. */
+  function retryManifest(retryAfter) {
+    clearTimeout(state.manifestRetryTimer);
+    const seconds = Number(retryAfter) || MANIFEST_RETRY_DEFAULT_S;
+    const wait = jitter(Math.min(Math.max(seconds, 1), MANIFEST_RETRY_MAX_S) * 1000, 0.2);
+    state.manifestRetryTimer = setTimeout(fetchManifest, wait);
   }
 
   function useManifest(manifest, fresh) {

@@ -3,6 +3,7 @@ edits, outages, group sync, alerts and revocation (issue 5's acceptance)."""
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
@@ -26,7 +27,7 @@ from tests.browser.conftest import (
     shown_slide,
     wait_for,
 )
-from tests.databases import instance_rows
+from tests.databases import instance_rows, sqlite_only
 from tests.processes import signage
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -465,3 +466,49 @@ def test_without_websocket_the_kiosk_beats_and_polls_alerts_over_http(
     assert sent.status_code == 201, sent.text
     # Alerts are polled every 30 s without the socket.
     wait_for(lambda: page.locator("#alert-ticker").is_visible(), 40, "the polled alert shows")
+
+
+def manifest_answers(servers: Servers, status: int) -> int:
+    """How many manifest requests the servers answered with `status` (from their logs)."""
+    line = f"GET /player/api/manifest {status}"
+    return sum(log.read_text().count(line) for log in servers.logs.glob("serve-*/stderr.txt"))
+
+
+@sqlite_only
+def test_a_kiosk_keeps_its_token_and_asks_again_while_the_database_is_locked(
+    servers: Servers, kiosk_context
+) -> None:
+    """503 with Retry-After while the database is away: the kiosk plays on from what it
+    has, asks again when told, and never goes back to pairing."""
+    server = servers.start()
+    page = open_kiosk(kiosk_context(), server.base)
+    pair(page, server, "Reception")
+    playing(page)
+    token = page.evaluate("Infotavle.player.state.token")
+    wait_for(lambda: offline_ready(page), 20, "the service worker keeps the shell and manifest")
+    servers.stop()
+    # Exclusive locking in WAL mode shuts out every connection opened after it.
+    holder = sqlite3.connect(servers.instance.path / "signage.db", isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        holder.execute("UPDATE locations SET name = name")
+        servers.start()
+        page.reload()  # a kiosk starting up asks for its manifest at once
+        playing(page, within_s=10)
+        wait_for(
+            lambda: manifest_answers(servers, 503) >= 2,
+            40,
+            "the kiosk asks again after a 503 (Retry-After), not after its 5 min poll",
+        )
+        assert_advances(page, "while the database is locked")
+        assert page.evaluate("Infotavle.player.state.token") == token
+        assert page.locator("#pairing").is_hidden()
+    finally:
+        holder.close()
+    wait_for(
+        lambda: page.evaluate("Infotavle.player.state.connected"),
+        BACKOFF_CEILING_S,
+        "the kiosk is back once the database is",
+    )
+    assert page.evaluate("Infotavle.player.state.token") == token

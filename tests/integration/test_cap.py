@@ -23,7 +23,7 @@ from signage.db import Database, utcnow
 from signage.errors import ValidationFailed
 from signage.screens.models import Location
 from tests.conftest import Api
-from tests.factories import World
+from tests.factories import World, add_user
 from tests.shared import CAP_CORPUS, NO_CAP_CORPUS
 
 CORPUS = CAP_CORPUS
@@ -164,6 +164,31 @@ def test_only_the_cap_scope_or_a_communicator_may_send_cap(
     assert send(as_user("communicator"), document("DK-c")).status_code == 201
     # The narrow token is good for nothing else.
     assert feed.get("displays").status_code == 403
+
+
+def test_a_communicator_of_one_department_sends_cap_only_within_reach(
+    app: Flask, client: FlaskClient, database: Database, world: World, feed: Api
+) -> None:
+    with database.transaction() as session:
+        user = add_user(session, "kultur@example.dk", "communicator", world.locations["kultur"])
+        local = Api(client, create_token(session, user))
+    app.config["SIGNAGE"] = app.config["SIGNAGE"].with_overrides(
+        cap_areas=cap.AreaMap.from_mapping(
+            {"areas": {"bibliotek": ["bibliotek"], "plejehjem": ["plejehjem"]}}
+        )
+    )
+    assert send(local, document("DK-k1", area="Bibliotek")).status_code == 201
+    # Not to another department, and (as by hand) not to all screens.
+    assert send(local, document("DK-k2", area="Plejehjem")).status_code == 403
+    app.config["SIGNAGE"] = app.config["SIGNAGE"].with_overrides(cap_areas=None)
+    assert send(local, document("DK-k3")).status_code == 403
+    # Nor cancel what the alerting system sent to all screens.
+    assert send(feed, document("DK-all")).status_code == 201
+    cancel = document("DK-k4", msg_type="Cancel", references=reference("DK-all"))
+    assert send(local, cancel).status_code == 403
+    with database.sessions() as session:
+        stored = session.execute(select(Alert.cap_identifier, Alert.cleared_at)).all()
+    assert sorted(stored) == [(f"{SENDER},DK-all", None), (f"{SENDER},DK-k1", None)]
 
 
 def test_areas_reach_the_locations_they_are_mapped_to(app: Flask, feed: Api, world: World) -> None:

@@ -42,6 +42,7 @@ def test_sweeps_are_scheduled_with_a_grace_time_and_coalescing() -> None:
         "watch_outages",
         "send_mail",
         "refresh_feeds",
+        "purge_expired",
     }
     for job in jobs:
         assert job.misfire_grace_time >= 60

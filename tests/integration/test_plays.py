@@ -112,7 +112,9 @@ def stored(database: Database, display_id: int) -> list[PlayEvent]:
     with database.sessions() as session:
         return list(
             session.scalars(
-                select(PlayEvent).where(PlayEvent.display_id == display_id).order_by(PlayEvent.id)
+                select(PlayEvent)
+                .where(PlayEvent.display_id == display_id)
+                .order_by(PlayEvent.started_at, PlayEvent.client_id)
             )
         )
 
@@ -252,8 +254,8 @@ def test_an_alert_that_held_the_screen_is_counted_apart_from_slides(
     )
 
 
-def test_a_play_whose_slide_was_deleted_before_the_write_is_kept_without_it(
-    kiosk: Kiosk, database: Database
+def test_a_play_whose_slide_was_deleted_before_the_write_is_counted_as_a_deleted_slide(
+    kiosk: Kiosk, database: Database, as_user: Any
 ) -> None:
     kiosk.hold()
     sent = play(kiosk, 0)
@@ -263,7 +265,13 @@ def test_a_play_whose_slide_was_deleted_before_the_write_is_kept_without_it(
     kiosk.flush()
 
     [row] = stored(database, kiosk.display_id)
-    assert (row.slide_id, row.revision_id, row.duration_ms) == (None, None, 8000)
+    assert (row.slide_id, row.duration_ms) == (sent["slide"], 8000)
+    with database.transaction() as session:
+        roll_up(session, ZONE, utcnow(), KEEP)
+    answer = as_user("admin").get("reports/plays", query_string={"group_by": "slide"})
+    assert answer.status_code == 200, answer.get_json()
+    [line] = answer.get_json()["items"]
+    assert (line["key"], line["plays"], line["seconds"]) == (None, 1, 8)
 
 
 # -- roll-ups -------------------------------------------------------------------------------

@@ -39,3 +39,11 @@ def test_processes_starting_at_once_share_one_whole_secret_key(tmp_path: Path) -
     assert len(key) == 64
     assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]
     assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_secure_cookies_are_a_yes_or_no_setting(tmp_path: Path) -> None:
+    assert not settings(tmp_path).secure_cookies  # Secure then follows the request's scheme
+    assert settings(tmp_path, SIGNAGE_SECURE_COOKIES="1").secure_cookies
+    assert not settings(tmp_path, SIGNAGE_SECURE_COOKIES="no").secure_cookies
+    with pytest.raises(ConfigError, match="SIGNAGE_SECURE_COOKIES"):
+        settings(tmp_path, SIGNAGE_SECURE_COOKIES="sometimes")

@@ -10,7 +10,12 @@ from typing import IO
 
 import pytest
 
-from signage.content.media_store import link_or_copy, store_original, write_atomically
+from signage.content.media_store import (
+    link_or_copy,
+    remove_leftovers,
+    store_original,
+    write_atomically,
+)
 
 HALF = b"x" * 4096
 
@@ -101,3 +106,28 @@ def test_a_copy_across_file_systems_is_never_seen_half_written(tmp_path: Path) -
     assert target.stat().st_size == size
     assert None in seen, "the reader looked only after the copy"
     assert set(seen) <= {None, size}
+
+
+def test_only_old_leftovers_of_interrupted_writes_are_removed(tmp_path: Path) -> None:
+    media = tmp_path / "media"
+    stored = media / "originals" / "ab" / ("ab" + "1" * 62)
+    rendition = media / "renditions" / "ab" / ("ab" + "1" * 62) / "main.webp"
+    old = [
+        media / "incoming" / "upload-x1",
+        media / "originals" / "ab" / ".incoming-y2",
+        media / "renditions" / "ab" / ("ab" + "1" * 62) / ".incoming-z3",
+    ]
+    young = media / "incoming" / "upload-in-flight"
+    for path in [stored, rendition, *old, young]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(HALF)
+    now = 1_000_000_000.0
+    for path in [stored, rendition, *old]:
+        os.utime(path, (now - 7 * 3600, now - 7 * 3600))
+    os.utime(young, (now - 60, now - 60))
+
+    assert remove_leftovers(media, now) == len(old)
+    assert not any(path.exists() for path in old)
+    assert stored.exists()  # stored media are never leftovers, however old
+    assert rendition.exists()
+    assert young.exists()  # may be another process's upload in progress
