@@ -57,20 +57,26 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
 
+def microseconds(at: datetime) -> int:
+    """An aware instant as whole microseconds since 1970 UTC."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given where an instant is needed")
+    return (at - EPOCH) // MICROSECOND
+
+
 class EpochMicroseconds(TypeDecorator[datetime]):
     """An instant stored as whole microseconds since 1970 UTC: for the columns written
     most (proof of play), where a number is a quarter of the text's cost to write and a
-    third of its size in every key that holds it. Reads and comparisons take datetimes."""
+    third of its size in every key that holds it. Reads and comparisons take datetimes;
+    writes take datetimes or the number itself."""
 
     impl = BigInteger
     cache_ok = True
 
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> int | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to an EpochMicroseconds column")
-        return (value - EPOCH) // MICROSECOND
+    def process_bind_param(self, value: datetime | int | None, dialect: Any) -> int | None:
+        if isinstance(value, datetime):
+            return microseconds(value)
+        return value  # None, or already microseconds (a batch's rows)
 
     def process_result_value(self, value: int | None, dialect: Any) -> datetime | None:
         return None if value is None else EPOCH + value * MICROSECOND

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from signage.alerts.models import Alert
 from signage.content.models import SlideRevision
-from signage.db import Database
+from signage.db import EPOCH, Database, microseconds
 from signage.errors import SignageError
 from signage.reports.models import PlayEvent, PlayMark
 from signage.reports.schemas import MAX_PLAYS_PER_BATCH, PlayIn
@@ -40,6 +40,8 @@ PLAY_FLUSH_EVERY_S = 1.0
 # Past this many waiting plays, the request that adds more writes them at once.
 MAX_PENDING = 100_000
 MAX_KNOWN = 200_000  # remembered revision and alert ids (a bound on memory, not a rule)
+HOUR = timedelta(hours=1)
+HOUR_US = 3_600_000_000
 CHUNK = 500  # ids per IN (…) list: well inside every database's limit on parameters
 
 T = TypeVar("T")
@@ -206,7 +208,8 @@ def _row(display_id: int, play: PlayIn) -> dict[str, Any]:
         "revision_id": play.revision,
         "alert_id": play.alert,
         "language": play.language,
-        "started_at": play.started_at.astimezone(UTC),
+        # As stored: worked out here, with the parsing, not in the batched write.
+        "started_at": microseconds(play.started_at),
         "duration_ms": play.duration_ms,
     }
 
@@ -248,18 +251,20 @@ class PlayBuffer:
 
 def write_plays(session: Session, rows: list[dict[str, Any]]) -> int:
     """Store the plays not stored before and mark their hours for the roll-up sweep;
-    returns how many rows were offered. Core statements: a play changes nothing a
-    screen shows, so no change-log row."""
+    returns how many rows were offered. A row's start is in microseconds since 1970 UTC
+    (as `take_plays` gives it) or an aware datetime. Core statements: a play changes
+    nothing a screen shows, so no change-log row."""
     rows = _still_valid(session, rows)
     if not rows:
         return 0
+    if not all(type(row["started_at"]) is int for row in rows):
+        rows = [{**row, "started_at": _as_microseconds(row["started_at"])} for row in rows]
     connection = session.connection()
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = insert(PlayEvent).on_conflict_do_nothing(index_elements=PLAY_KEY)
-    executemany_raw(connection, statement, PLAY_COLUMNS, rows)
-    # Hours since the epoch: cheaper per play than building a datetime for each.
-    hours = {(row["display_id"], int(row["started_at"].timestamp()) // 3600) for row in rows}
-    marks = {(display, datetime.fromtimestamp(hour * 3600, UTC)) for display, hour in hours}
+    # Every value is already what the driver takes (ints, text, None).
+    executemany_raw(connection, statement, PLAY_COLUMNS, rows, plain=True)
+    hours = {(row["display_id"], row["started_at"] // HOUR_US) for row in rows}
     upsert = insert(PlayMark).on_conflict_do_update(
         index_elements=[PlayMark.display_id, PlayMark.hour],
         # A literal: the statement goes to the driver with only the rows' values bound.
@@ -269,9 +274,16 @@ def write_plays(session: Session, rows: list[dict[str, Any]]) -> int:
         connection,
         upsert,
         ("display_id", "hour", "version"),
-        [{"display_id": display, "hour": hour, "version": 1} for display, hour in sorted(marks)],
+        [
+            {"display_id": display, "hour": EPOCH + hour * HOUR, "version": 1}
+            for display, hour in sorted(hours)
+        ],
     )
     return len(rows)
+
+
+def _as_microseconds(value: datetime | int) -> int:
+    return microseconds(value) if isinstance(value, datetime) else value
 
 
 # A play's key: a batch sent again after a lost answer names the same plays.
@@ -289,12 +301,18 @@ PLAY_COLUMNS = (
 
 
 def executemany_raw(
-    connection: Connection, statement: Any, columns: Sequence[str], rows: list[dict[str, Any]]
+    connection: Connection,
+    statement: Any,
+    columns: Sequence[str],
+    rows: list[dict[str, Any]],
+    *,
+    plain: bool = False,
 ) -> None:
     """One INSERT for many rows, handed to the driver's executemany as they are: for a
     batch of plays SQLAlchemy's per-row parameter handling costs more than the
     database's own work. Each value still goes through its column's bind processor, so
-    it is stored exactly as the ORM would store it."""
+    it is stored exactly as the ORM would store it, unless the caller says the values
+    are `plain` already (what the driver takes as it is: ints, text, None)."""
     dialect = connection.dialect
     compiled = statement.values(dict.fromkeys(columns)).compile(dialect=dialect)
     named = compiled.positiontup is None  # pyformat (psycopg) rather than qmark (SQLite)
@@ -307,6 +325,11 @@ def executemany_raw(
         for index, name in enumerate(order)
         if (found := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
     ]
+    if plain:
+        connection.exec_driver_sql(
+            str(compiled), rows if named else list(map(itemgetter(*order), rows))
+        )
+        return
     # Column by column: one C-level pass per column is cheaper than a loop per row.
     values = [list(map(itemgetter(name), rows)) for name in order]
     for index, process in processors:
