@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext
+from playwright.sync_api import BrowserContext, expect
 
 from tests.browser.conftest import (
     MANAGER,
@@ -37,8 +38,10 @@ def test_the_plays_report_draws_its_figures_and_downloads_them_for_excel(
     page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name="Rapporter").click()
     page.get_by_role("link", name="Skærm", exact=True).click()
 
+    # The link loads a new page: wait for its chart, not the one being left.
+    expect(page).to_have_url(re.compile(r"group_by=display"))
     bars = page.locator("figure.chart svg rect.chart-bar")
-    assert bars.count() == 2  # Reception and Kantine
+    expect(bars).to_have_count(2)  # Reception and Kantine
     widths = [float(bars.nth(i).get_attribute("width") or 0) for i in range(2)]
     assert widths[0] > 0
     assert widths[0] == widths[1]  # both played the same
@@ -66,7 +69,7 @@ def test_the_uptime_report_shows_the_outage(
     page = sign_in(staff_context(), server.base, MANAGER)
     page.goto(f"{server.base}/console/reports/uptime")
 
-    assert page.locator("figure.chart svg rect.chart-bar").count() == 2
+    expect(page.locator("figure.chart svg rect.chart-bar")).to_have_count(2)
     outages = page.get_by_role("region", name="Perioder offline, seneste først")
     assert outages.locator("tbody tr").count() == 1
     assert_accessible(page)
