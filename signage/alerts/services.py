@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from signage import audit
 from signage.accounts.permissions import Principal, Role
 from signage.alerts.models import Alert
-from signage.crud import ensure_exist, get_or_404, load_tree
+from signage.crud import ensure_exist, load_tree
 from signage.db import utcnow
-from signage.errors import Conflict, Forbidden, ValidationFailed
+from signage.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from signage.monitoring import counters
 from signage.realtime import (
     PLAYER_NAMESPACE,
@@ -169,7 +169,11 @@ def check_may_clear(principal: Principal, alert: Alert) -> None:
 
 
 def clear(session: Session, principal: Principal, alert_id: int) -> Alert:
-    alert = get_or_404(session, Alert, alert_id, "alert")
+    alert = session.get(Alert, alert_id)
+    if alert is None or not principal.can_read(alert.location_id):
+        # As reading it: an alert the caller cannot see does not exist for them (a 403
+        # here would tell them it does).
+        raise NotFound(f"alert {alert_id} does not exist")
     check_may_clear(principal, alert)
     if alert.cleared_at is not None:
         raise Conflict("this alert has been cleared already")
