@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from signage.cluster import client, redis_errors
 
@@ -46,6 +46,12 @@ class MemoryLimiter:
         self._lock = threading.Lock()
 
     def hit(self, address: str) -> int:
+        return self._check(address, count=True)
+
+    def waiting(self, address: str) -> int:
+        return self._check(address, count=False)
+
+    def _check(self, address: str, *, count: bool) -> int:
         now = time.monotonic()
         with self._lock:
             if len(self._seen) > MAX_REMEMBERED:
@@ -56,38 +62,16 @@ class MemoryLimiter:
             while recent and recent[0] <= now - self.window_s:
                 recent.popleft()
             if len(recent) >= self.limit:
-                return int(recent[0] + self.window_s - now) + 1
-            recent.append(now)
-            return 0
-
-    def waiting(self, address: str) -> int:
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._seen.get(address, ()) if t > now - self.window_s]
-            if len(recent) >= self.limit:
                 return int(recent[-self.limit] + self.window_s - now) + 1
+            if count:
+                recent.append(now)
             return 0
 
 
 # A sliding window in one sorted set per address, scored by Redis's own clock (web
 # processes on several hosts need not agree on the time). Atomic: a script runs alone.
+# With a member (ARGV[3]) an allowed event is counted; without, the wait is only asked.
 SLIDING_WINDOW = """
-local now = redis.call('TIME')
-local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
-local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms - window)
-if redis.call('ZCARD', KEYS[1]) >= limit then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return tonumber(oldest[2]) + window - ms
-end
-redis.call('ZADD', KEYS[1], ms, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], window)
-return 0
-"""
-
-
-# The same window, asked without counting.
-WINDOW_WAIT = """
 local now = redis.call('TIME')
 local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
@@ -95,6 +79,10 @@ redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms - window)
 if redis.call('ZCARD', KEYS[1]) >= limit then
   local oldest = redis.call('ZRANGE', KEYS[1], -limit, -limit, 'WITHSCORES')
   return tonumber(oldest[2]) + window - ms
+end
+if ARGV[3] then
+  redis.call('ZADD', KEYS[1], ms, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], window)
 end
 return 0
 """
@@ -109,21 +97,20 @@ class RedisLimiter:
         self.url, self.key_prefix = url, key_prefix
         self.limit, self.window_ms = limit, math.ceil(window_s * 1000)
         self._script = client(url).register_script(SLIDING_WINDOW)
-        self._wait_script = client(url).register_script(WINDOW_WAIT)
 
     def hit(self, address: str) -> int:
-        return self._run(self._script, address, uuid.uuid4().hex)
+        return self._run(address, uuid.uuid4().hex)
 
     def waiting(self, address: str) -> int:
-        return self._run(self._wait_script, address)
+        return self._run(address)
 
-    def _run(self, script: Any, address: str, *extra: str) -> int:
+    def _run(self, address: str, *member: str) -> int:
         digest = hashlib.sha256(address.encode()).hexdigest()[:32]
         try:
             wait_ms = int(
-                script(
+                self._script(
                     keys=[f"{self.key_prefix}:{digest}"],
-                    args=[self.window_ms, self.limit, *extra],
+                    args=[self.window_ms, self.limit, *member],
                 )
             )
         except redis_errors() as exc:
