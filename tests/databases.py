@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
@@ -274,5 +274,25 @@ def instance_rows(instance: Path, sql: str, **params: object) -> list[tuple[Any,
     try:
         with database.engine.connect() as connection:
             return [tuple(row) for row in connection.execute(text(sql), params)]
+    finally:
+        database.dispose()
+
+
+def every_row(url: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every table a backup carries, by table, in primary key order."""
+    from signage.backup import tables
+
+    database = Database(url)
+    try:
+        with database.engine.connect() as connection:
+            return {
+                table.name: [
+                    dict(row)
+                    for row in connection.execute(
+                        select(table).order_by(*table.primary_key.columns)
+                    ).mappings()
+                ]
+                for table in tables()
+            }
     finally:
         database.dispose()

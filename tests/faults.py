@@ -33,8 +33,13 @@ def call(base: str, method: str, path: str, body: Any = None, token: str | None 
         headers["Content-Type"] = "application/json"
         data = json.dumps(body).encode()
     request = urllib.request.Request(f"{base}{path}", data=data, method=method, headers=headers)  # noqa: S310 - our own local server
+    return send(request)
+
+
+def send(request: urllib.request.Request) -> Answer:
+    """Send a request made ready; any status is an answer, not an exception."""
     try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own local server
             return Answer(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
         with error:

@@ -10,6 +10,7 @@ import io
 import struct
 import zipfile
 from fractions import Fraction
+from pathlib import Path
 
 from PIL import ExifTags, Image
 
@@ -236,3 +237,13 @@ def zip_archive() -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("readme.txt", "not an image")
     return out.getvalue()
+
+
+def stored_files(media_dir: Path) -> dict[str, bytes]:
+    """The files a media folder holds, by path within it, leaving out uploads still
+    being received (`incoming/`)."""
+    return {
+        str(path.relative_to(media_dir)): path.read_bytes()
+        for path in sorted(media_dir.rglob("*"))
+        if path.is_file() and "incoming" not in path.relative_to(media_dir).parts
+    }

@@ -12,39 +12,17 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
 
-from signage.backup import MANIFEST, tables
+from signage.backup import MANIFEST
 from signage.config import Settings
 from tests import media_files as files
 from tests import processes
-from tests.databases import instance_database
+from tests.databases import DATABASES, every_row
 from tests.factories import World
 
 
 def table_rows(instance: Path) -> dict[str, list[dict[str, Any]]]:
-    database = instance_database(instance)
-    try:
-        with database.engine.connect() as connection:
-            return {
-                table.name: [
-                    dict(row)
-                    for row in connection.execute(
-                        select(table).order_by(*table.primary_key.columns)
-                    ).mappings()
-                ]
-                for table in tables()
-            }
-    finally:
-        database.dispose()
-
-
-def media_files(media_dir: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(media_dir)): path.read_bytes()
-        for path in sorted(media_dir.rglob("*"))
-        if path.is_file() and "incoming" not in path.relative_to(media_dir).parts
-    }
+    return every_row(DATABASES.url(instance))
 
 
 def run(instance: Path, *args: str) -> Any:
@@ -73,7 +51,7 @@ def test_a_populated_instance_round_trips_into_a_fresh_one(populated: Path, tmp_
         manifest = json.loads(opened.extractfile(MANIFEST).read())  # type: ignore[union-attr]
     before = table_rows(populated)
     assert manifest["tables"] == {name: len(rows) for name, rows in before.items()}
-    assert manifest["media_files"] == len(media_files(populated / "media"))
+    assert manifest["media_files"] == len(files.stored_files(populated / "media"))
     assert manifest["media_files"] >= 2
     assert before["media"]
     assert before["locations"]
@@ -83,7 +61,7 @@ def test_a_populated_instance_round_trips_into_a_fresh_one(populated: Path, tmp_
     restored = run(fresh, "restore", str(archive))
     assert "restored" in restored.stdout
     assert table_rows(fresh) == before
-    assert media_files(fresh / "media") == media_files(populated / "media")
+    assert files.stored_files(fresh / "media") == files.stored_files(populated / "media")
     # The restored instance goes on: new rows get new ids (PostgreSQL's sequences moved).
     run(fresh, "user", "add", "ny@example.dk", "--role", "viewer", "--location", "kommune",
         "--password", "a long enough password")  # fmt: skip
@@ -109,7 +87,7 @@ def test_a_non_empty_instance_is_refused_unless_forced(populated: Path, tmp_path
 
     run(target, "restore", "--force", str(archive))
     assert table_rows(target) == table_rows(populated)
-    assert media_files(target / "media") == media_files(populated / "media")
+    assert files.stored_files(target / "media") == files.stored_files(populated / "media")
 
 
 def test_an_archive_of_another_schema_revision_is_refused(populated: Path, tmp_path: Path) -> None:
@@ -155,7 +133,7 @@ def test_a_restore_that_fails_part_way_leaves_the_instance_as_it_was(
     run(populated, "backup", str(archive))
     target = tmp_path / "target"
     run(target, "restore", str(archive))
-    rows, stored = table_rows(target), media_files(target / "media")
+    rows, stored = table_rows(target), files.stored_files(target / "media")
     # The last table but one refers to a slide that is not there.
     broken = rewritten(
         archive,
@@ -167,5 +145,5 @@ def test_a_restore_that_fails_part_way_leaves_the_instance_as_it_was(
     assert refused.returncode != 0
     assert "nothing was restored" in refused.stderr
     assert table_rows(target) == rows
-    assert media_files(target / "media") == stored
+    assert files.stored_files(target / "media") == stored
     assert [p.name for p in (target / "media").iterdir() if p.name.startswith(".")] == []

@@ -31,7 +31,7 @@ from tests import media_files as files
 from tests import processes
 from tests.databases import ON_POSTGRES, instance_database, instance_rows, sqlite_only
 from tests.factories import PASSWORD, World
-from tests.faults import Answer, call
+from tests.faults import Answer, call, send
 
 QUIET = {"SIGNAGE_RUN_JOBS": "0"}  # no jobs worker: only what the test does happens
 DEADLINE_S = 60
@@ -92,12 +92,7 @@ def upload(base: str, token: str, data: bytes, name: str, location_id: int) -> A
             "Accept": "application/json",
         },
     )
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
-            return Answer(response.status, response.headers, response.read())
-    except urllib.error.HTTPError as error:
-        with error:
-            return Answer(error.code, error.headers, error.read())
+    return send(request)
 
 
 def console_upload(base: str, data: bytes, name: str, location_id: int) -> Any:
