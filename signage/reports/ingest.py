@@ -41,7 +41,7 @@ PLAY_FLUSH_EVERY_S = 1.0
 MAX_PENDING = 100_000
 MAX_KNOWN = 200_000  # remembered revision and alert ids (a bound on memory, not a rule)
 HOUR = timedelta(hours=1)
-HOUR_US = 3_600_000_000
+HOUR_US = HOUR // timedelta(microseconds=1)
 CHUNK = 500  # ids per IN (…) list: well inside every database's limit on parameters
 
 T = TypeVar("T")
@@ -251,14 +251,12 @@ class PlayBuffer:
 
 def write_plays(session: Session, rows: list[dict[str, Any]]) -> int:
     """Store the plays not stored before and mark their hours for the roll-up sweep;
-    returns how many rows were offered. A row's start is in microseconds since 1970 UTC
-    (as `take_plays` gives it) or an aware datetime. Core statements: a play changes
-    nothing a screen shows, so no change-log row."""
+    returns how many rows were offered. Rows are as `take_plays` gives them: a play's
+    start in microseconds since 1970 UTC (`signage.db.microseconds`). Core statements:
+    a play changes nothing a screen shows, so no change-log row."""
     rows = _still_valid(session, rows)
     if not rows:
         return 0
-    if not all(type(row["started_at"]) is int for row in rows):
-        rows = [{**row, "started_at": _as_microseconds(row["started_at"])} for row in rows]
     connection = session.connection()
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = insert(PlayEvent).on_conflict_do_nothing(index_elements=PLAY_KEY)
@@ -280,10 +278,6 @@ def write_plays(session: Session, rows: list[dict[str, Any]]) -> int:
         ],
     )
     return len(rows)
-
-
-def _as_microseconds(value: datetime | int) -> int:
-    return microseconds(value) if isinstance(value, datetime) else value
 
 
 # A play's key: a batch sent again after a lost answer names the same plays.
@@ -319,17 +313,17 @@ def executemany_raw(
     order = list(columns) if named else list(compiled.positiontup or ())
     if set(order) != set(columns):
         raise ValueError(f"the statement binds {order}, not just the columns {columns}")
+    if plain:
+        connection.exec_driver_sql(
+            str(compiled), rows if named else list(map(itemgetter(*order), rows))
+        )
+        return
     table = statement.table
     processors = [
         (index, found)
         for index, name in enumerate(order)
         if (found := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
     ]
-    if plain:
-        connection.exec_driver_sql(
-            str(compiled), rows if named else list(map(itemgetter(*order), rows))
-        )
-        return
     # Column by column: one C-level pass per column is cheaper than a loop per row.
     values = [list(map(itemgetter(name), rows)) for name in order]
     for index, process in processors:

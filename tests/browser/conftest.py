@@ -381,7 +381,7 @@ def seed_reports(instance: Instance, days: int = 3) -> None:
     from sqlalchemy import select
 
     from signage.content.models import Slide
-    from signage.db import utcnow
+    from signage.db import microseconds, utcnow
     from signage.monitoring.models import DisplayOutage
     from signage.reports.ingest import write_plays
     from signage.reports.rollups import roll_up
@@ -405,7 +405,9 @@ def seed_reports(instance: Instance, days: int = 3) -> None:
                                 "revision_id": slide.live_revision_id,
                                 "alert_id": None,
                                 "language": "da",
-                                "started_at": now - timedelta(days=day, hours=1, minutes=repeat),
+                                "started_at": microseconds(
+                                    now - timedelta(days=day, hours=1, minutes=repeat)
+                                ),
                                 "duration_ms": SLIDE_S * 1000 * (index + 1),
                             }
                         )

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from signage.alerts.models import Alert
 from signage.content.models import Slide
-from signage.db import Database, utcnow
+from signage.db import Database, microseconds, utcnow
 from signage.reports.ingest import PlayBuffer, write_plays
 from signage.reports.models import ALERT, SLIDE, PlayDay, PlayEvent, PlayHour, PlayMark
 from signage.reports.rollups import roll_up
@@ -415,7 +415,7 @@ def test_hours_are_utc_and_days_are_local(kiosk: Kiosk, database: Database) -> N
                     "revision_id": revision,
                     "alert_id": None,
                     "language": None,
-                    "started_at": late,
+                    "started_at": microseconds(late),
                     "duration_ms": 1000,
                 }
             ],

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from signage.alerts.models import Alert
 from signage.content.models import Slide, Theme
-from signage.db import Database, utcnow
+from signage.db import Database, microseconds, utcnow
 from signage.reports.ingest import write_plays
 from signage.reports.rollups import roll_up
 from signage.scheduling.jobs import Sweeps
@@ -49,7 +49,7 @@ def add_plays(database: Database, display_id: int, plays: list[tuple[Any, ...]])
                     "revision_id": revisions.get(slide) if slide else None,
                     "alert_id": alert,
                     "language": "da",
-                    "started_at": start,
+                    "started_at": microseconds(start),
                     "duration_ms": ms,
                 }
                 for client_id, slide, alert, start, ms in plays
