@@ -8,7 +8,7 @@ import json
 import logging
 import traceback
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -64,6 +64,21 @@ def run_detail(database: Database, name: str) -> str:
         return run.detail or ""
 
 
+def audit_entry(
+    at: datetime, action: str, actor_id: int | None = None, actor_label: str = "system"
+) -> AuditEvent:
+    """An audit entry of the kind "test", `at` a given age."""
+    return AuditEvent(
+        at=at,
+        actor_id=actor_id,
+        actor_label=actor_label,
+        action=action,
+        entity_kind="test",
+        entity_id=None,
+        details={},
+    )
+
+
 def test_the_retention_sweep_forgets_what_is_past_its_period_and_keeps_the_rest(
     database: Database, world: World
 ) -> None:
@@ -71,17 +86,7 @@ def test_the_retention_sweep_forgets_what_is_past_its_period_and_keeps_the_rest(
     manager = world.users["manager"]
     with database.transaction() as session:
         for age, action in ((100, "old"), (91, "older than 90"), (89, "young"), (1, "new")):
-            session.add(
-                AuditEvent(
-                    at=now - age * DAY,
-                    actor_id=manager,
-                    actor_label="manager@example.dk",
-                    action=action,
-                    entity_kind="test",
-                    entity_id=None,
-                    details={},
-                )
-            )
+            session.add(audit_entry(now - age * DAY, action, manager, "manager@example.dk"))
         outage = DisplayOutage(display_id=world.displays["bibliotek"], last_seen_at=now - 120 * DAY)
         session.add(outage)
         session.flush()
@@ -139,16 +144,7 @@ def test_the_kept_periods_are_the_configured_ones(database: Database, world: Wor
     now = utcnow()
     with database.transaction() as session:
         for age in (10, 3):
-            session.add(
-                AuditEvent(
-                    at=now - age * DAY,
-                    actor_label="system",
-                    action=f"{age} days old",
-                    entity_kind="test",
-                    entity_id=None,
-                    details={},
-                )
-            )
+            session.add(audit_entry(now - age * DAY, f"{age} days old"))
     sweeps_at(database, now, retention=Retention(audit=7 * DAY)).purge_expired()
     with database.sessions() as session:
         assert list(
@@ -168,16 +164,7 @@ def test_the_jobs_process_purges_with_the_periods_from_its_settings(
         session.add(outage)
         session.flush()
         for age in (10, 5, 1):
-            session.add(
-                AuditEvent(
-                    at=now - age * DAY,
-                    actor_label="system",
-                    action=f"{age} days old",
-                    entity_kind="test",
-                    entity_id=None,
-                    details={},
-                )
-            )
+            session.add(audit_entry(now - age * DAY, f"{age} days old"))
             session.add(
                 Notification(
                     user_id=manager, kind=f"{age}", outage_id=outage.id, created_at=now - age * DAY
