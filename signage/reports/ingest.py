@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from operator import itemgetter
@@ -261,19 +261,29 @@ def write_plays(session: Session, rows: list[dict[str, Any]]) -> int:
     insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     statement = insert(PlayEvent).on_conflict_do_nothing(index_elements=PLAY_KEY)
     # Every value is already what the driver takes (ints, text, None).
-    executemany_raw(connection, statement, PLAY_COLUMNS, rows, plain=True)
-    hours = {(row["display_id"], row["started_at"] // HOUR_US) for row in rows}
+    executemany_raw(connection, statement, PLAY_COLUMNS, rows)
+    hours = set(
+        zip(
+            map(itemgetter("display_id"), rows),
+            [start // HOUR_US for start in map(itemgetter("started_at"), rows)],
+            strict=True,
+        )
+    )
     upsert = insert(PlayMark).on_conflict_do_update(
         index_elements=[PlayMark.display_id, PlayMark.hour],
         # A literal: the statement goes to the driver with only the rows' values bound.
         set_={"version": PlayMark.version + literal_column("1")},
     )
+    # A flush names a few distinct hours: each is put in its stored form once, not once
+    # per mark.
+    store = bind_processor(connection, PlayMark.__table__.c.hour)
+    stored = {hour: store(EPOCH + hour * HOUR) for hour in {hour for _, hour in hours}}
     executemany_raw(
         connection,
         upsert,
         ("display_id", "hour", "version"),
         [
-            {"display_id": display, "hour": EPOCH + hour * HOUR, "version": 1}
+            {"display_id": display, "hour": stored[hour], "version": 1}
             for display, hour in sorted(hours)
         ],
     )
@@ -295,43 +305,27 @@ PLAY_COLUMNS = (
 
 
 def executemany_raw(
-    connection: Connection,
-    statement: Any,
-    columns: Sequence[str],
-    rows: list[dict[str, Any]],
-    *,
-    plain: bool = False,
+    connection: Connection, statement: Any, columns: Sequence[str], rows: list[dict[str, Any]]
 ) -> None:
     """One INSERT for many rows, handed to the driver's executemany as they are: for a
     batch of plays SQLAlchemy's per-row parameter handling costs more than the
-    database's own work. Each value still goes through its column's bind processor, so
-    it is stored exactly as the ORM would store it, unless the caller says the values
-    are `plain` already (what the driver takes as it is: ints, text, None)."""
-    dialect = connection.dialect
-    compiled = statement.values(dict.fromkeys(columns)).compile(dialect=dialect)
+    database's own work. The values must already be what the driver takes (ints, text,
+    None, or what `bind_processor` gives)."""
+    compiled = statement.values(dict.fromkeys(columns)).compile(dialect=connection.dialect)
     named = compiled.positiontup is None  # pyformat (psycopg) rather than qmark (SQLite)
     order = list(columns) if named else list(compiled.positiontup or ())
     if set(order) != set(columns):
         raise ValueError(f"the statement binds {order}, not just the columns {columns}")
-    if plain:
-        connection.exec_driver_sql(
-            str(compiled), rows if named else list(map(itemgetter(*order), rows))
-        )
-        return
-    table = statement.table
-    processors = [
-        (index, found)
-        for index, name in enumerate(order)
-        if (found := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-    ]
-    # Column by column: one C-level pass per column is cheaper than a loop per row.
-    values = [list(map(itemgetter(name), rows)) for name in order]
-    for index, process in processors:
-        values[index] = [None if value is None else process(value) for value in values[index]]
-    params: list[Any] = list(zip(*values, strict=True))
-    if named:
-        params = [dict(zip(order, row, strict=True)) for row in params]
-    connection.exec_driver_sql(str(compiled), params)
+    connection.exec_driver_sql(
+        str(compiled), rows if named else list(map(itemgetter(*order), rows))
+    )
+
+
+def bind_processor(connection: Connection, column: Any) -> Callable[[Any], Any]:
+    """A column's value as the driver takes it (what the ORM would hand it)."""
+    dialect = connection.dialect
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return process or (lambda value: value)
 
 
 def _still_valid(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
