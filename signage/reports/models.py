@@ -43,6 +43,8 @@ class PlayEvent(Base):
     alert_id: Mapped[int | None]
     language: Mapped[str | None] = mapped_column(String(8))
     duration_ms: Mapped[int]
+    # The layout region it played in (signage.core.layouts).
+    region: Mapped[str] = mapped_column(String(40), default="main", server_default="main")
 
 
 class PlayHour(Base):

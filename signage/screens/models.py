@@ -22,6 +22,9 @@ class Location(Base):
     )
     # None means "inherit from the parent"; the root falls back to SIGNAGE_TIMEZONE.
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # A key of signage.core.layouts.LAYOUTS: the default for the displays below; None
+    # inherits from the parent.
+    layout: Mapped[str | None] = mapped_column(String(40))
     public: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -48,6 +51,7 @@ class Display(Base):
     languages: Mapped[list[Any]] = mapped_column(default=list)
     tags: Mapped[list[Any]] = mapped_column(default=list)
     power: Mapped[list[Any]] = mapped_column(default=list)
+    layout: Mapped[str | None] = mapped_column(String(40))  # None: from a group or location
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     token_issued_at: Mapped[datetime | None]
     last_seen_at: Mapped[datetime | None]
@@ -71,6 +75,7 @@ class Group(Base):
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     tag: Mapped[str | None] = mapped_column(String(60))
+    layout: Mapped[str | None] = mapped_column(String(40))  # for its displays without one
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     members: Mapped[list[GroupMember]] = relationship(

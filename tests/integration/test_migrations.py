@@ -17,8 +17,22 @@ from signage.db import Database
 from signage.migrate import alembic_config, upgrade
 from signage.models import Base
 from signage.reports.models import PlayEvent
-from signage.screens.models import Display, Location
 from tests.databases import DATABASES, sqlite_only
+
+CREATED = datetime(2026, 11, 27, tzinfo=UTC)
+# A display row as 0007's table takes it (the model's defaults are Python-side).
+DISPLAY_0007 = {
+    "name": "Skærm",
+    "orientation": "landscape",
+    "width": 1920,
+    "height": 1080,
+    "rotation": 0,
+    "languages": [],
+    "tags": [],
+    "power": [],
+    "online": False,
+    "created_at": CREATED,
+}
 
 
 @pytest.fixture
@@ -74,15 +88,18 @@ def test_plays_keep_their_instants_through_the_rekeying_migration(fresh: Databas
         datetime(2026, 11, 27, 9, 41, 0, 123456, tzinfo=UTC),
         datetime(2026, 3, 29, 1, 0, tzinfo=UTC),  # no microseconds: SQLite's text still has them
     ]
-    with fresh.transaction() as session:  # tables 0008 leaves as they are
-        location = Location(slug="x", name="X")
-        session.add(location)
-        session.flush()
-        session.add(Display(location_id=location.id, name="Skærm"))
-        session.flush()
-        display = session.scalars(select(Display.id)).one()
-    with fresh.engine.begin() as connection:
-        old = Table("play_events", MetaData(), autoload_with=connection)
+    with fresh.engine.begin() as connection:  # the tables as 0007 left them
+        tables = MetaData()
+        tables.reflect(connection, only=["locations", "displays", "play_events"])
+        location = connection.execute(
+            tables.tables["locations"]
+            .insert()
+            .values(slug="x", name="X", public=False, created_at=CREATED)
+        ).inserted_primary_key[0]
+        display = connection.execute(
+            tables.tables["displays"].insert().values(location_id=location, **DISPLAY_0007)
+        ).inserted_primary_key[0]
+        old = tables.tables["play_events"]
         connection.execute(
             old.insert(),
             [
