@@ -14,7 +14,7 @@ from werkzeug.wrappers import Response
 
 from signage.accounts.permissions import Principal, Role
 from signage.console import layouts
-from signage.console.admin.forms import checked, number, submit, text, typed
+from signage.console.admin.forms import check, checked, number, submit, text, typed
 from signage.console.admin.sections import LOCATIONS, require
 from signage.console.base import location_choices, page
 from signage.crud import load_tree
@@ -156,7 +156,8 @@ def admin_location(location_id: int) -> Response | tuple[str, int]:
         return render_form(principal, location, current_values(location), {})
     _value, layout, problem = layouts.posted(location.layout)
     if problem:
-        return render_form(principal, location, typed(), {"layout": problem}, 422)
+        _fields, problems = check(LocationPatch, location_data())
+        return render_form(principal, location, typed(), {**problems, "layout": problem}, 422)
     updated, problems = submit(
         LocationPatch,
         location_data(),
