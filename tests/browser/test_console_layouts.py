@@ -79,8 +79,8 @@ def test_a_manager_picks_a_layout_with_the_keyboard_and_sees_its_preview(
 
     # Enter on the radio button saves the form.
     ticker.focus()
-    page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     assert page.get_by_role("status").filter(has_text="er gemt").is_visible()
     assert page.get_by_role("radio", name="Hovedområde med nyhedsbånd").is_checked()
     checked_page(page)
