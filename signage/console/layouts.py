@@ -133,8 +133,9 @@ def _from_locations(session: Session, chain: list[int]) -> Inherited | None:
     }
     for lid in chain:
         row = rows.get(lid)
-        if row is not None and row.layout in LAYOUTS:
-            return Inherited(row.layout, _("From the location %(name)s.", name=row.name))
+        if row is not None and row.layout:
+            key = layout_of(row.layout).key  # as the resolver: an unknown key is full
+            return Inherited(key, _("From the location %(name)s.", name=row.name))
     return None
 
 
@@ -150,8 +151,9 @@ def inherited_by_display(session: Session, display: Display) -> Inherited:
         select(Group.name, Group.layout).where(Group.id.in_(groups)).order_by(Group.id)
     )
     for row in rows:
-        if row.layout in LAYOUTS:
-            return Inherited(row.layout, _("From the group %(name)s.", name=row.name))
+        if row.layout:
+            key = layout_of(row.layout).key
+            return Inherited(key, _("From the group %(name)s.", name=row.name))
     return _from_locations(session, chain) or _default()
 
 

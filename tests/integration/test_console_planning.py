@@ -24,6 +24,7 @@ from signage.db import Database
 from signage.scheduling.models import Schedule
 from signage.scheduling.services import ScheduleService
 from signage.screens.models import Display
+from signage.screens.services import DisplayService
 from tests import media_files as files
 from tests.factories import World, add_slide
 from tests.integration.test_console import csrf_token, sign_in
@@ -836,6 +837,12 @@ def test_a_schedule_into_the_news_ticker_is_saved_and_shown_with_its_region(
     assert "Normal · Nyhedsbånd · Skærmen Indgang" in calendar
     form = text(client.get(f"/console/schedules/{made.id}"))
     assert re.search(r'<option value="ticker"\s+selected>', form)
+    with database.transaction() as session:
+        shown = session.get(Display, world.displays["bibliotek"])
+        assert shown is not None
+        DisplayService().update(
+            session, system_principal(session), shown, {"layout": "main-ticker"}
+        )
     week = text(client.get(f"/console/displays/{world.displays['bibliotek']}"))
     assert 'data-lanes="2"' in week  # the main area and the ticker side by side
 
