@@ -1,0 +1,158 @@
+"""A kiosk with several regions in real Chromium against a real server (issue 13's
+acceptance): a display with main + ticker plays both from a schedule each, keeps both
+through a server outage, reports the plays of each region with its region, and a
+critical alert covers the whole screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from tests.browser.conftest import SLIDE_S, Servers, open_kiosk, pair, playing, wait_for
+from tests.browser.test_kiosk import BACKOFF_CEILING_S, offline_ready
+from tests.databases import instance_rows
+from tests.processes import signage
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+TICKER = f"""\
+slug: nyhedsbaand
+name: Nyhedsbånd
+location: testhus
+slides:
+  - key: baand.kantine
+    title: Kantinen
+    template: ticker
+    duration: {2 * SLIDE_S}
+    fields: {{items: "Kantinen lukker kl. 14\\nHusk personalemødet"}}
+  - key: baand.vej
+    title: Vejarbejde
+    template: ticker
+    duration: {2 * SLIDE_S}
+    fields: {{items: "Vejarbejde på Hovedgaden"}}
+schedules:
+  - target: {{location: testhus}}
+    tier: normal
+    region: ticker
+"""
+
+
+def regions(page: Page) -> dict[str, dict[str, Any]]:
+    """Each region on screen: its rectangle and what it shows (slide id, kind, text)."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """(() => {
+          const found = {};
+          document.querySelectorAll('#stage .region').forEach((region) => {
+            const box = region.getBoundingClientRect();
+            const layer = region.querySelector('.layer.visible');
+            found[region.dataset.region] = {
+              slide: region.dataset.slideId || '',
+              box: [box.left, box.top, box.width, box.height].map(Math.round),
+              text: layer ? layer.textContent : '',
+              scrolling: !!(layer && layer.querySelector('.ticker-text.scrolling')),
+            };
+          });
+          return found;
+        })()"""
+    )
+
+
+def slide_in(page: Page, region: str) -> str:
+    return str(regions(page).get(region, {}).get("slide", ""))
+
+
+def assert_both_advance(page: Page, when: str) -> None:
+    """Both regions play on: each shows at least two different slides."""
+    seen: dict[str, set[str]] = {"main": set(), "ticker": set()}
+
+    def advanced() -> bool:
+        for name, shown in regions(page).items():
+            if name in seen and shown["slide"].isdigit():
+                seen[name].add(shown["slide"])
+        return all(len(slides) >= 2 for slides in seen.values())
+
+    wait_for(advanced, 6 * SLIDE_S, f"both regions play on {when}")
+
+
+def covers(page: Page, selector: str, region: str) -> bool:
+    """The element `selector` is what shows at the middle of `region`."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        """([selector, name]) => {
+          const region = document.querySelector(`#stage .region[data-region="${name}"]`);
+          const box = region.getBoundingClientRect();
+          const top = document.elementFromPoint(box.left + box.width / 2,
+                                                box.top + box.height / 2);
+          return !!(top && top.closest(selector));
+        }""",
+        [selector, region],
+    )
+
+
+def test_a_main_and_ticker_display_plays_both_through_an_outage_and_an_alert_covers_both(
+    servers: Servers, kiosk_context
+) -> None:
+    content = servers.instance.content
+    (content / "playlists" / "nyhedsbaand.yaml").write_text(TICKER)
+    imported = signage(servers.instance.path, "import", str(content))
+    assert imported.returncode == 0, imported.stderr
+    server = servers.start()
+    display_id = server.display_id("Reception")
+    changed = server.api("PATCH", f"/displays/{display_id}", {"layout": "main-ticker"})
+    assert changed.status_code == 200, changed.text
+
+    page = open_kiosk(kiosk_context(), server.base)
+    pair(page, server, "Reception")
+    playing(page)
+    ticker_slides = {str(server.slide_id("Kantinen")), str(server.slide_id("Vejarbejde"))}
+    wait_for(lambda: slide_in(page, "ticker") in ticker_slides, 10, "the ticker plays")
+    shown = regions(page)
+    assert list(shown) == ["main", "ticker"]
+    # main above, the ticker a twelfth of the 960 x 540 screen along the bottom
+    assert shown["main"]["box"] == [0, 0, 960, 495]
+    assert shown["ticker"]["box"] == [0, 495, 960, 45]
+    assert shown["main"]["slide"] not in ticker_slides
+    wait_for(lambda: regions(page)["ticker"]["scrolling"], 5, "the ticker text scrolls")
+    assert_both_advance(page, "online")
+
+    wait_for(lambda: offline_ready(page), 20, "the service worker keeps the shell and manifest")
+    servers.stop()
+    assert_both_advance(page, "while the server is down")
+    page.reload()
+    playing(page, within_s=10)
+    assert_both_advance(page, "after a reload without the server")
+
+    servers.start()
+    wait_for(
+        lambda: page.evaluate("Infotavle.player.state.connected"),
+        BACKOFF_CEILING_S,
+        "the kiosk reconnects",
+    )
+    # What each region played, the outage included, reaches the server with its region.
+    page.evaluate("Infotavle.player.flushPlays()")
+    wait_for(
+        lambda: page.evaluate("localStorage.getItem('infotavle.plays')") == "[]",
+        10,
+        "the queued plays are sent",
+    )
+    rows = instance_rows(servers.instance.path, "SELECT DISTINCT slide_id, region FROM play_events")
+    played = {(str(slide), region) for slide, region in rows}
+    assert {region for _, region in played} == {"main", "ticker"}, played
+    assert all((region == "ticker") == (slide in ticker_slides) for slide, region in played)
+
+    sent = server.api(
+        "POST",
+        "/alerts",
+        {
+            "title": "Brand",
+            "body": "Forlad bygningen",
+            "severity": "critical",
+            "targets": {"display_ids": [display_id]},
+        },
+        token=server.instance.communicator_token,
+    )
+    assert sent.status_code == 201, sent.text
+    wait_for(lambda: page.locator("#alert-critical").is_visible(), 5, "the alert shows")
+    assert covers(page, "#alert-critical", "main")
+    assert covers(page, "#alert-critical", "ticker")
