@@ -124,6 +124,7 @@ class DisplaySpec:
     groups: frozenset[int] = frozenset()
     power: tuple[Recurrence, ...] = ()  # none means always on
     resolution: tuple[int, int] = (1920, 1080)
+    layout: str = "full"  # a key of signage.core.layouts.LAYOUTS
 
     @property
     def screen(self) -> Screen:

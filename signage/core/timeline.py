@@ -17,6 +17,7 @@ from operator import add, attrgetter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from signage.core.layouts import layout_of
 from signage.core.model import (
     DEFAULT_DURATION_S,
     DEFAULT_REGION,
@@ -52,6 +53,7 @@ Run = tuple[int, int, int, Tier | None, bool, tuple[AlertShown, ...], Loop]
 Part = tuple[int, int, int, int]
 CAMPAIGN, NORMAL, FALLBACK, OTHER = range(4)
 UNPOWERED: Answer = (None, True, EMPTY_LOOP)  # outside power windows the screen is blank
+EMPTY_REGION: Answer = (None, False, EMPTY_LOOP)  # a region other than main with nothing on
 BY_ID = attrgetter("id")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
@@ -199,8 +201,6 @@ class Resolver:
         self._positions: dict[int, int] | None = None
         self._reaching: dict[int, tuple[DisplaySpec, list[list[ScheduleSpec]]]] = {}
         self._display_targets: dict[int, tuple[DisplaySpec, list[Target]]] = {}
-        self._group_regions: dict[int, tuple[list[ScheduleSpec], set[str]]] = {}
-        self._regions: dict[int, tuple[DisplaySpec, list[str]]] = {}
         self._display_answers: dict[
             tuple[int, str], tuple[DisplaySpec, list[Part], dict[tuple[int, int], Answer]]
         ] = {}
@@ -228,7 +228,6 @@ class Resolver:
         successor.content = replace(self.content, schedules=tuple(schedules))
         successor._positions = kept_positions
         successor._reaching = {}
-        successor._regions = {}
         successor._by_target = by_target = dict(self._by_target)
         kept = new is not None and new.playlist_id in self.content.playlists
         listed = by_target.get(old.target, []) if old is not None else []
@@ -280,21 +279,10 @@ class Resolver:
             found = self._display_targets[display.id] = (display, targets)
         return found[1]
 
-    def regions(self, display: DisplaySpec) -> list[str]:
-        found = self._regions.get(display.id)
-        if found is None or found[0] is not display:
-            regions = {DEFAULT_REGION}
-            for group in self.schedule_groups(display):
-                regions |= self._regions_of(group)
-            ordered = sorted(regions, key=lambda r: (r != DEFAULT_REGION, r))
-            found = self._regions[display.id] = (display, ordered)
-        return found[1]
-
-    def _regions_of(self, group: list[ScheduleSpec]) -> set[str]:
-        found = self._group_regions.get(id(group))
-        if found is None or found[0] is not group:  # the entry holds the list: ids stay its
-            found = self._group_regions[id(group)] = (group, {s.region for s in group})
-        return found[1]
+    def regions(self, display: DisplaySpec) -> tuple[str, ...]:
+        """The regions of the display's layout, `main` first. A schedule into a region
+        the layout lacks shows nowhere on that display."""
+        return layout_of(display.layout).names
 
     def timeline(
         self, display: DisplaySpec, start: datetime, end: datetime, region: str = DEFAULT_REGION
@@ -677,9 +665,7 @@ class _DisplayView:
             key = (mask, bisect_right(validity, begin))
             answer = answers.get(key)
             if answer is None:
-                answer = answers[key] = (
-                    self._answer(begin, mask, key[1]) if mask & power_bit else UNPOWERED
-                )
+                answer = answers[key] = self._region_answer(begin, mask, key[1], power_bit)
             tier, blank, loop = answer
             alerts = self._alerts_at(begin, alerts_us, mask & power_bit) if alerts_us else ()
             if (
@@ -703,6 +689,14 @@ class _DisplayView:
         ]
 
     # -- the answer at one instant ----------------------------------------------------------
+    def _region_answer(self, t: int, mask: int, stretch: int, power_bit: int) -> Answer:
+        if not mask & power_bit:
+            return UNPOWERED
+        answer = self._answer(t, mask, stretch)
+        if answer[0] is Tier.BRAND and self.region != DEFAULT_REGION:
+            return EMPTY_REGION  # the brand slide is main's; other regions stay empty
+        return answer
+
     def _answer(self, t: int, mask: int, stretch: int) -> Answer:
         """The powered answer at `t` (µs) for the schedules in `mask`. It depends only on
         the schedules' parts, the display's languages, screen and zone, and which

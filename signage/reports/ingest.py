@@ -211,6 +211,7 @@ def _row(display_id: int, play: PlayIn) -> dict[str, Any]:
         # As stored: worked out here, with the parsing, not in the batched write.
         "started_at": microseconds(play.started_at),
         "duration_ms": play.duration_ms,
+        "region": play.region,
     }
 
 
@@ -301,6 +302,7 @@ PLAY_COLUMNS = (
     "language",
     "started_at",
     "duration_ms",
+    "region",
 )
 
 

@@ -6,6 +6,8 @@ from typing import Annotated, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
+from signage.core.model import DEFAULT_REGION
+from signage.scheduling.schemas import Region
 from signage.schemas import Id, Instant, LanguageCode, Payload
 
 MAX_PLAYS_PER_BATCH = 1000
@@ -23,6 +25,7 @@ class PlayIn(Payload):
     language: LanguageCode | None = None
     started_at: Instant
     duration_ms: Annotated[int, Field(ge=1, le=MAX_PLAY_MS)]
+    region: Region = DEFAULT_REGION  # the layout region it played in
 
     @model_validator(mode="after")
     def _names_what_played(self) -> Self:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from signage.core.layouts import layout_of
 from signage.core.model import AlertShown, DisplaySpec, Entry, Loop, Recurrence, Segment, Tier
 from signage.core.timeline import EPOCH, Resolver
 from signage.player.version import player_version
@@ -99,6 +100,7 @@ class ManifestWriter:
         self._player_version = _text(player_version())
         self._isos: dict[int, str] = {}
         self._powers: dict[tuple[Recurrence, ...], str] = {}
+        self._layouts: dict[tuple[str, str], str] = {}
         self._languages: dict[str, str] = {}
         self._tails: dict[tuple[object, ...], str] = {}
         self._registry: Sequence[tuple[Entry, ...]] | None = None
@@ -128,7 +130,7 @@ class ManifestWriter:
         start, end, closing = self._horizon(display, now)
         parts = [
             f'{{"brand":{self.brand_text},"display":{display.id},'
-            f'"player_version":{self._player_version},'
+            f'"layout":{self._layout(display)},"player_version":{self._player_version},'
             f'"power":{self._power(display.power)},"segments":['
         ]
         separator = ""
@@ -157,6 +159,15 @@ class ManifestWriter:
         parts += ('],"slides":{', ",".join(map(texts.__getitem__, listed)), closing)
         text = "".join(parts)
         return hashlib.sha256(text.encode()).hexdigest(), text, end
+
+    def _layout(self, display: DisplaySpec) -> str:
+        """The layout's regions and their rectangles for the display's orientation."""
+        key = (display.layout, display.orientation)
+        found = self._layouts.get(key)
+        if found is None:
+            layout = layout_of(display.layout).to_json(display.orientation)
+            found = self._layouts[key] = canonical(layout)
+        return found
 
     def _power(self, power: tuple[Recurrence, ...]) -> str:
         found = self._powers.get(power)

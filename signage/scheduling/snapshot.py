@@ -20,6 +20,7 @@ from signage.content import renditions
 from signage.content.filetypes import BY_MIME
 from signage.content.models import Media, Playlist, Rendition, Slide, SlideRevision
 from signage.content.templates import DEFAULT_FEED_COUNT, FEED_TEMPLATES, feed_id_of
+from signage.core.layouts import chosen_layout
 from signage.core.model import (
     AlertSpec,
     Content,
@@ -232,8 +233,12 @@ def display_specs(
     chain, groups and power windows."""
     locations = {loc.id: loc for loc in session.scalars(select(Location))}
     tag_groups: dict[str, set[int]] = {}
-    for group in session.scalars(select(Group).where(Group.tag.is_not(None))):
-        tag_groups.setdefault(group.tag, set()).add(group.id)  # type: ignore[arg-type]
+    group_layouts: dict[int, str] = {}
+    for group in session.scalars(select(Group)):
+        if group.tag is not None:
+            tag_groups.setdefault(group.tag, set()).add(group.id)
+        if group.layout:
+            group_layouts[group.id] = group.layout
     members: dict[int, set[int]] = {}
     for member in session.scalars(select(GroupMember)):
         members.setdefault(member.display_id, set()).add(member.group_id)
@@ -272,6 +277,11 @@ def display_specs(
             groups=frozenset(in_groups),
             power=power,
             resolution=(display.width, display.height),
+            layout=chosen_layout(
+                display.layout,
+                [group_layouts.get(g) for g in sorted(in_groups)],
+                [locations[c].layout for c in chain],
+            ),
         )
     return found
 

@@ -409,6 +409,7 @@ def seed_reports(instance: Instance, days: int = 3) -> None:
                                     now - timedelta(days=day, hours=1, minutes=repeat)
                                 ),
                                 "duration_ms": SLIDE_S * 1000 * (index + 1),
+                                "region": "main",
                             }
                         )
             display_ago = timedelta(days=days)

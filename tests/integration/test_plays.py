@@ -417,6 +417,7 @@ def test_hours_are_utc_and_days_are_local(kiosk: Kiosk, database: Database) -> N
                     "language": None,
                     "started_at": microseconds(late),
                     "duration_ms": 1000,
+                    "region": "main",
                 }
             ],
         )

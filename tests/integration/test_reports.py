@@ -51,6 +51,7 @@ def add_plays(database: Database, display_id: int, plays: list[tuple[Any, ...]])
                     "language": "da",
                     "started_at": microseconds(start),
                     "duration_ms": ms,
+                    "region": "main",
                 }
                 for client_id, slide, alert, start, ms in plays
             ],
