@@ -427,8 +427,11 @@ window.Infotavle = window.Infotavle || {};
 
   /* A manifest without a layout (kept from before layouts) is one full-screen `main`. */
   const FULL_LAYOUT = { key: "full", grid: 12, regions: [{ name: "main", x: 0, y: 0, w: 12, h: 12 }] };
-  const NARROW_CELLS = 4; // a region this many grid cells wide (or less) is a column
-  const SHORT_CELLS = 2; // ... this many cells high (or less) is a strip
+  // Size classes for player.css, in cells of a 12 x 12 grid: a region this wide (or
+  // less) is a column; this low, a band (a portrait side area); lower still, a strip.
+  const NARROW_CELLS = 4;
+  const LOW_CELLS = 4;
+  const SHORT_CELLS = 2;
 
   /* Build one stage per region of `layout` (only when its regions change); true when
    * the stages were built anew. */
@@ -471,6 +474,8 @@ window.Infotavle = window.Infotavle || {};
     }
     if (region.h <= (SHORT_CELLS * grid) / 12) {
       element.classList.add("short");
+    } else if (region.h <= (LOW_CELLS * grid) / 12) {
+      element.classList.add("low");
     }
     const layers = [0, 1].map(function () {
       const layer = document.createElement("div");
