@@ -447,6 +447,7 @@ window.Infotavle = window.Infotavle || {};
     if (key === state.layoutKey) {
       return false;
     }
+    state.stages.forEach(finishPlay); // what played so far counts
     removeStages();
     state.layoutKey = key;
     const root = $("stage");
@@ -497,7 +498,6 @@ window.Infotavle = window.Infotavle || {};
 
   function removeStages() {
     state.stages.forEach(function (stage) {
-      finishPlay(stage);
       stage.layers.forEach(slides.stop);
       stage.element.remove();
     });

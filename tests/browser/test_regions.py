@@ -90,17 +90,17 @@ def assert_both_advance(page: Page, when: str) -> None:
     wait_for(advanced, 6 * SLIDE_S, f"both regions play on {when}")
 
 
-def covers(page: Page, selector: str, region: str) -> bool:
-    """The element `selector` is what shows at the middle of `region`."""
+def covers(page: Page, selector: str, region: str, at: str = "middle") -> bool:
+    """The element `selector` is what shows at the middle (or the top) of `region`."""
     return page.evaluate(  # type: ignore[no-any-return]
-        """([selector, name]) => {
+        """([selector, name, at]) => {
           const region = document.querySelector(`#stage .region[data-region="${name}"]`);
           const box = region.getBoundingClientRect();
-          const top = document.elementFromPoint(box.left + box.width / 2,
-                                                box.top + box.height / 2);
+          const y = at === 'top' ? box.top + 5 : box.top + box.height / 2;
+          const top = document.elementFromPoint(box.left + box.width / 2, y);
           return !!(top && top.closest(selector));
         }""",
-        [selector, region],
+        [selector, region, at],
     )
 
 
@@ -110,6 +110,7 @@ def test_a_main_and_ticker_display_plays_both_through_an_outage_and_an_alert_cov
     # The layout first, then the ticker's playlist and schedule: importing them builds
     # the manifests of the displays they reach, with the layout.
     choose_layout(servers.instance.path, "Reception", "main-ticker")
+    choose_layout(servers.instance.path, "Kantine", "main-side")  # nothing for its side
     content = servers.instance.content
     (content / "playlists" / "nyhedsbaand.yaml").write_text(TICKER)
     imported = signage(servers.instance.path, "import", str(content))
@@ -130,6 +131,32 @@ def test_a_main_and_ticker_display_plays_both_through_an_outage_and_an_alert_cov
     assert shown["main"]["slide"] not in ticker_slides
     wait_for(lambda: regions(page)["ticker"]["scrolling"], 5, "the ticker text scrolls")
     assert_both_advance(page, "online")
+
+    # A side column with nothing to play shows its background: no brand slide, no gap.
+    canteen = open_kiosk(kiosk_context(), server.base)
+    canteen_id = pair(canteen, server, "Kantine")
+    playing(canteen)
+    wait_for(lambda: slide_in(canteen, "side") == "empty", 10, "the idle side is empty")
+    side_by_side = regions(canteen)
+    assert side_by_side["main"]["box"] == [0, 0, 720, 540]
+    assert side_by_side["side"]["box"] == [720, 0, 240, 540]
+    assert side_by_side["side"]["text"] == ""
+    # A warning is a banner over every region, the side column's top included.
+    warned = server.api(
+        "POST",
+        "/alerts",
+        {
+            "title": "Glat føre",
+            "body": "Brug hovedindgangen",
+            "severity": "warning",
+            "targets": {"display_ids": [canteen_id]},
+        },
+    )
+    assert warned.status_code == 201, warned.text
+    wait_for(lambda: canteen.locator("#alert-banner").is_visible(), 5, "the warning shows")
+    assert covers(canteen, "#alert-banner", "main", at="top")
+    assert covers(canteen, "#alert-banner", "side", at="top")
+    canteen.close()
 
     wait_for(lambda: offline_ready(page), 20, "the service worker keeps the shell and manifest")
     servers.stop()
