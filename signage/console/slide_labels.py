@@ -11,7 +11,8 @@ from signage.content.models import Slide
 from signage.content.templates import KINDS, PICTOGRAMS
 
 _FIRST = (
-    "text", "image_text", "image", "news", "calendar", "feed_news", "feed_events", "qr", "clock",
+    "text", "image_text", "image", "news", "calendar", "feed_news", "feed_events", "ticker", "qr",
+    "clock",
 )  # fmt: skip
 TEMPLATE_ORDER: tuple[str, ...] = (*_FIRST, *(kind for kind in KINDS if kind not in _FIRST))
 
@@ -23,6 +24,7 @@ TEMPLATE_LABELS = {
     "calendar": _l("Events"),
     "qr": _l("QR code"),
     "clock": _l("Clock"),
+    "ticker": _l("Ticker (scrolling lines)"),
     "video": _l("Video"),
     "pdf_page": _l("PDF page"),
     "webpage": _l("Web page"),
@@ -44,6 +46,7 @@ FIELD_LABELS = {
     "events": _l("Events (one a line)"),
     "feed": _l("Feed"),
     "count": _l("How many items at most"),
+    "items": _l("Lines for the ticker (one a line)"),
 }
 
 FEED_KIND_LABELS = {
@@ -52,7 +55,7 @@ FEED_KIND_LABELS = {
     "push": _l("Pushed by another system"),
     "cap": _l("CAP alerts"),
 }
-LONG_FIELDS = frozenset({"body", "events"})
+LONG_FIELDS = frozenset({"body", "events", "items"})
 FIT_LABELS = {"fit": _l("Show the whole picture"), "fill": _l("Fill the screen (may crop)")}
 
 PICTOGRAM_LABELS = {

@@ -37,6 +37,8 @@ TEMPLATES: dict[str, Template] = {
     "calendar": Template(required=("heading",), optional=("events", "footer")),
     "qr": Template(required=("heading", "url"), optional=("body",), url_fields=("url",)),
     "clock": Template(required=(), optional=("heading",)),
+    # Short texts, one a line, that scroll along a ticker region (and list elsewhere).
+    "ticker": Template(required=("items",)),
     # Feed slides: their items come from a feed (signage.feeds), as plain text.
     "feed_news": Template(required=("heading", "feed"), optional=("count", "footer")),
     "feed_events": Template(required=("heading", "feed"), optional=("count", "footer")),

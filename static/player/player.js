@@ -52,12 +52,9 @@ window.Infotavle = window.Infotavle || {};
     pollTimers: [],
     alerts: {}, // id → alert, de-duplicated by id
     acked: {},
-    layers: [$("layer-a"), $("layer-b")],
-    visible: 0, // index of the visible layer
-    shownKey: null,
-    shown: null, // {showing, startedAt}
+    stages: [], // one per region of the layout, `main` first
+    layoutKey: null, // the regions the stages were built for
     critical: null, // {id, startedAt}: the critical alert filling the screen
-    prepared: null, // {key, promise, layer}
     tickTimer: null,
     heartbeatTimer: null,
     pairingTimers: [],
@@ -296,14 +293,7 @@ window.Infotavle = window.Infotavle || {};
     state.manifest = null;
     state.manifestFetched = false;
     state.alerts = {};
-    state.shownKey = null;
-    state.shown = null;
-    state.prepared = null;
-    state.layers.forEach(function (layer) {
-      slides.stop(layer);
-      layer.textContent = "";
-      layer.classList.remove("visible");
-    });
+    removeStages();
     ["slideId", "revision", "language", "entryStart", "kind"].forEach(function (name) {
       delete $("stage").dataset[name];
     });
@@ -371,10 +361,13 @@ window.Infotavle = window.Infotavle || {};
       precache(manifest);
     }
     applyBrand(manifest.brand || {});
-    if (changed) {
+    const rebuilt = applyLayout(manifest.layout || FULL_LAYOUT);
+    if (changed || rebuilt) {
       // Show the new content at once: an edited slide is on screen within seconds.
-      state.shownKey = null;
-      state.prepared = null;
+      state.stages.forEach(function (stage) {
+        stage.shownKey = null;
+        stage.prepared = null;
+      });
       tick();
     }
   }
@@ -430,7 +423,112 @@ window.Infotavle = window.Infotavle || {};
     $("brand-bar").hidden = false;
   }
 
-  /* What plays now, and what plays next, by the corrected clock. */
+  /* ---------- regions: one stage each ---------- */
+
+  /* A manifest without a layout (kept from before layouts) is one full-screen `main`. */
+  const FULL_LAYOUT = { key: "full", grid: 12, regions: [{ name: "main", x: 0, y: 0, w: 12, h: 12 }] };
+  // Size classes for player.css, in cells of a 12 x 12 grid: a region this wide (or
+  // less) is a column; this low, a band (a portrait side area); lower still, a strip.
+  const NARROW_CELLS = 4;
+  const LOW_CELLS = 4;
+  const SHORT_CELLS = 2;
+
+  /* Build one stage per region of `layout` (only when its regions change); true when
+   * the stages were built anew. */
+  function applyLayout(layout) {
+    const grid = Number(layout.grid) || 12;
+    const regions = (layout.regions || []).filter(function (region) {
+      return region && region.name;
+    });
+    if (!regions.length || regions[0].name !== "main") {
+      return applyLayout(FULL_LAYOUT);
+    }
+    const key = JSON.stringify([grid, regions]);
+    if (key === state.layoutKey) {
+      return false;
+    }
+    state.stages.forEach(finishPlay); // what played so far counts
+    removeStages();
+    state.layoutKey = key;
+    const root = $("stage");
+    root.dataset.layout = layout.key || "";
+    state.stages = regions.map(function (region) {
+      const stage = makeStage(region, grid);
+      root.appendChild(stage.element);
+      return stage;
+    });
+    placeChrome(regions[0], grid);
+    return true;
+  }
+
+  function makeStage(region, grid) {
+    const element = document.createElement("div");
+    element.className = "region region-" + region.name;
+    element.dataset.region = region.name;
+    // CSSOM (allowed by the CSP, unlike style attributes): the region's grid cells.
+    element.style.gridColumn = region.x + 1 + " / span " + region.w;
+    element.style.gridRow = region.y + 1 + " / span " + region.h;
+    element.style.setProperty("--region-w", String(region.w / grid));
+    element.style.setProperty("--region-h", String(region.h / grid));
+    if (region.w <= (NARROW_CELLS * grid) / 12) {
+      element.classList.add("narrow");
+    }
+    if (region.h <= (SHORT_CELLS * grid) / 12) {
+      element.classList.add("short");
+    } else if (region.h <= (LOW_CELLS * grid) / 12) {
+      element.classList.add("low");
+    }
+    const layers = [0, 1].map(function () {
+      const layer = document.createElement("div");
+      layer.className = "layer";
+      layer.setAttribute("aria-hidden", "true");
+      element.appendChild(layer);
+      return layer;
+    });
+    return {
+      name: region.name,
+      element: element,
+      layers: layers,
+      visible: 0, // index of the visible layer
+      shownKey: null,
+      shown: null, // {showing, startedAt}
+      prepared: null, // {key, promise, layer}
+    };
+  }
+
+  function removeStages() {
+    state.stages.forEach(function (stage) {
+      stage.layers.forEach(slides.stop);
+      stage.element.remove();
+    });
+    state.stages = [];
+    state.layoutKey = null;
+  }
+
+  /* The brand bar and the info ticker lie along the bottom of `main`, never over
+   * another region (a news ticker below, a column beside). */
+  function placeChrome(main, grid) {
+    const root = document.documentElement.style;
+    root.setProperty("--main-left", (100 * main.x) / grid + "vw");
+    root.setProperty("--main-right", (100 * (grid - main.x - main.w)) / grid + "vw");
+    root.setProperty("--main-bottom", (100 * (grid - main.y - main.h)) / grid + "vh");
+  }
+
+  function mainStage() {
+    return state.stages[0] || null;
+  }
+
+  /* What a region shows at t: the brand slide belongs to `main` alone; elsewhere
+   * nothing to play leaves the region empty (its background shows). */
+  function showingAt(stage, t) {
+    const showing = T.entryAt(state.manifest, t, stage.name);
+    if (showing.kind === "brand" && stage.name !== "main") {
+      return Object.assign({}, showing, { kind: "empty" });
+    }
+    return showing;
+  }
+
+  /* What plays now, and what plays next, by the corrected clock, in every region. */
   function tick() {
     clearTimeout(state.tickTimer);
     state.tickTimer = setTimeout(tick, TICK_MS);
@@ -443,55 +541,72 @@ window.Infotavle = window.Infotavle || {};
       return;
     }
     const now = clock.now();
-    const showing = T.entryAt(state.manifest, now, "main");
+    const showings = state.stages.map(function (stage) {
+      return showingAt(stage, now);
+    });
+    // Power is the display's: a blank segment in any region blanks the whole screen.
+    const blank = showings.some(function (showing) {
+      return showing.kind === "blank";
+    });
+    if ((body.dataset.blank === "true") !== blank) {
+      $("blank").hidden = !blank;
+      body.dataset.blank = blank ? "true" : "false";
+      renderAlerts();
+    }
+    state.stages.forEach(function (stage, index) {
+      tickStage(stage, showings[index], now);
+    });
+  }
+
+  function tickStage(stage, showing, now) {
     const key = T.showingKey(showing);
-    if (key !== state.shownKey) {
-      show(showing, key);
+    if (key !== stage.shownKey) {
+      show(stage, showing, key);
     } else if (
       isFinite(showing.endsAt) &&
       showing.endsAt - now < PREPARE_AHEAD_MS &&
-      state.shown &&
-      now - state.shown.startedAt > FADE_MS // the other layer has faded out
+      stage.shown &&
+      now - stage.shown.startedAt > FADE_MS // the other layer has faded out
     ) {
-      const next = T.entryAt(state.manifest, showing.endsAt, "main");
-      prepare(next, T.showingKey(next));
+      const next = showingAt(stage, showing.endsAt);
+      prepare(stage, next, T.showingKey(next));
     }
   }
 
-  function prepare(showing, key) {
-    if (state.prepared && state.prepared.key === key) {
-      return state.prepared;
+  function prepare(stage, showing, key) {
+    if (stage.prepared && stage.prepared.key === key) {
+      return stage.prepared;
     }
-    const layer = state.layers[1 - state.visible];
+    const layer = stage.layers[1 - stage.visible];
     slides.stop(layer);
     layer.classList.remove("visible");
     const prepared = {
       key: key,
       layer: layer,
       showing: showing,
-      promise: slides.render(layer, showing, state.manifest, context()),
+      promise: slides.render(layer, showing, state.manifest, context(stage)),
     };
-    state.prepared = prepared;
+    stage.prepared = prepared;
     return prepared;
   }
 
-  function context() {
-    return { timeZone: state.manifest ? state.manifest.timezone : undefined };
+  function context(stage) {
+    return {
+      timeZone: state.manifest ? state.manifest.timezone : undefined,
+      region: stage.name,
+    };
   }
 
-  function show(showing, key) {
-    const blank = showing.kind === "blank";
-    $("blank").hidden = !blank;
-    body.dataset.blank = blank ? "true" : "false";
-    finishPlay();
-    state.shownKey = key;
-    const prepared = prepare(showing, key);
+  function show(stage, showing, key) {
+    finishPlay(stage);
+    stage.shownKey = key;
+    const prepared = prepare(stage, showing, key);
     const swap = function () {
-      if (state.shownKey !== key || state.prepared !== prepared) {
+      if (stage.shownKey !== key || stage.prepared !== prepared) {
         return; // overtaken while loading
       }
-      const old = state.layers[state.visible];
-      state.visible = 1 - state.visible;
+      const old = stage.layers[stage.visible];
+      stage.visible = 1 - stage.visible;
       prepared.layer.classList.add("visible");
       prepared.layer.setAttribute("aria-hidden", "false");
       old.classList.remove("visible");
@@ -502,38 +617,44 @@ window.Infotavle = window.Infotavle || {};
           slides.stop(old);
         }
       }, 1200);
-      state.prepared = null;
-      markStage(showing);
+      stage.prepared = null;
+      markStage(stage, showing);
     };
     // If it is already decoded this is immediate; else at most a few seconds late.
     prepared.promise.then(swap, swap);
-    state.shown = { showing: showing, startedAt: clock.now() };
-    renderAlerts();
+    stage.shown = { showing: showing, startedAt: clock.now() };
   }
 
-  function markStage(showing) {
-    const stage = $("stage");
-    const layer = state.layers[state.visible];
-    if (showing.kind === "slide") {
-      stage.dataset.slideId = String(showing.entry.slide);
-      stage.dataset.revision = String(showing.entry.revision);
-      stage.dataset.language = showing.entry.language || "";
-      layer.dataset.slideId = String(showing.entry.slide);
-    } else {
-      stage.dataset.slideId = showing.kind;
-      delete stage.dataset.revision;
-      delete stage.dataset.language;
-      layer.dataset.slideId = showing.kind;
+  /* What a region shows, on the region (and for `main` on #stage too): the kiosk's
+   * tests and the console's preview read it there. */
+  function markStage(stage, showing) {
+    const marks = [stage.element];
+    if (stage === mainStage()) {
+      marks.push($("stage"));
     }
-    stage.dataset.entryStart = new Date(showing.startsAt).toISOString();
-    stage.dataset.kind = showing.kind;
+    const layer = stage.layers[stage.visible];
+    marks.forEach(function (node) {
+      const data = node.dataset;
+      if (showing.kind === "slide") {
+        data.slideId = String(showing.entry.slide);
+        data.revision = String(showing.entry.revision);
+        data.language = showing.entry.language || "";
+      } else {
+        data.slideId = showing.kind;
+        delete data.revision;
+        delete data.language;
+      }
+      data.entryStart = new Date(showing.startsAt).toISOString();
+      data.kind = showing.kind;
+    });
+    layer.dataset.slideId = showing.kind === "slide" ? String(showing.entry.slide) : showing.kind;
   }
 
   /* ---------- proof of play ---------- */
 
-  function finishPlay() {
-    const shown = state.shown;
-    state.shown = null;
+  function finishPlay(stage) {
+    const shown = stage.shown;
+    stage.shown = null;
     if (!shown || shown.showing.kind !== "slide" || $("alert-critical").hidden === false) {
       return;
     }
@@ -548,6 +669,7 @@ window.Infotavle = window.Infotavle || {};
       slide: entry.slide,
       revision: entry.revision,
       language: entry.language,
+      region: stage.name,
       started_at: new Date(shown.startedAt).toISOString(),
       duration_ms: duration,
     });
@@ -793,7 +915,8 @@ window.Infotavle = window.Infotavle || {};
   /* ---------- socket, heartbeats and the fallback to polling ---------- */
 
   function status() {
-    const shown = state.shown && state.shown.showing;
+    const main = mainStage();
+    const shown = main && main.shown && main.shown.showing;
     return {
       version: state.manifest ? state.manifest.version : null,
       slide: shown && shown.kind === "slide" ? shown.entry.slide : null,

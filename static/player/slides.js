@@ -7,6 +7,9 @@ window.Infotavle = window.Infotavle || {};
 
 Infotavle.slides = (function () {
   const PREPARE_TIMEOUT_MS = 4000;
+  const TICKER_PX_S = 90; // a readable, constant scrolling speed
+  const TICKER_STEP_MS = 5000; // with reduced motion: each item this long, one at a time
+  const TICKER_REGION = "ticker";
 
   function el(tag, className, text) {
     const node = document.createElement(tag);
@@ -137,6 +140,87 @@ Infotavle.slides = (function () {
       : formatter(timeZone, "event").format(start);
   }
 
+  function lines(text) {
+    return String(text || "")
+      .split("\n")
+      .map(function (line) {
+        return line.trim();
+      })
+      .filter(Boolean);
+  }
+
+  /* The texts a slide shows in a ticker region, one per item: a ticker's lines, the
+   * headlines of news and feeds, the events of a calendar; else its heading. */
+  function tickerItems(slide, fields, context) {
+    const kind = slide.kind;
+    let items = [];
+    if (kind === "ticker") {
+      items = lines(fields.items);
+    } else if (kind === "calendar") {
+      items = lines(fields.events);
+    } else if (kind === "feed_news" || kind === "feed_events") {
+      const now = Infotavle.clock.now();
+      items = feedItems(slide)
+        .filter(function (item) {
+          return kind === "feed_news" || !hasEnded(item, now);
+        })
+        .map(function (item) {
+          const when = kind === "feed_events" ? eventTime(item, context.timeZone) : "";
+          return [when, item.title].filter(Boolean).join(" ");
+        })
+        .filter(Boolean);
+    }
+    if (!items.length) {
+      items = [fields.heading || fields.caption].filter(Boolean);
+    }
+    return items;
+  }
+
+  /* A strip the items scroll through (player.css; start() sets the speed). */
+  function tickerStrip(items) {
+    const strip = el("div", "ticker");
+    const text = el("div", "ticker-text");
+    items.forEach(function (item) {
+      text.appendChild(el("span", "ticker-item", item));
+    });
+    strip.appendChild(text);
+    return strip;
+  }
+
+  function reducedMotion() {
+    return Boolean(
+      window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches
+    );
+  }
+
+  /* Scroll at TICKER_PX_S whatever the text's length: the text enters at the right edge
+   * and leaves at the left, so the distance is the strip's width plus the text's (the
+   * text's padding-left is the strip's width). With reduced motion, no movement: each
+   * item shows alone for a while. */
+  function startTicker(strip, timers) {
+    const text = strip.querySelector(".ticker-text");
+    const items = strip.querySelectorAll(".ticker-item");
+    if (reducedMotion()) {
+      strip.classList.add("stepped");
+      let current = 0;
+      const step = function () {
+        items.forEach(function (item, index) {
+          item.hidden = index !== current;
+        });
+        current = (current + 1) % Math.max(items.length, 1);
+      };
+      step();
+      if (items.length > 1) {
+        timers.push(setInterval(step, TICKER_STEP_MS));
+      }
+      return;
+    }
+    const distance = text.offsetWidth;
+    text.style.animationDuration = Math.max(distance, 1) / TICKER_PX_S + "s";
+    text.dataset.pxPerS = String(TICKER_PX_S);
+    text.classList.add("scrolling");
+  }
+
   const BUILDERS = {
     text: function (slide, fields) {
       return textBlock(fields, slide, ["body"]);
@@ -242,6 +326,15 @@ Infotavle.slides = (function () {
           })
       );
     },
+    ticker: function (slide, fields) {
+      const box = textBlock({}, slide, []);
+      const list = el("ul", "ticker-list");
+      lines(fields.items).forEach(function (line) {
+        list.appendChild(el("li", "", line));
+      });
+      box.appendChild(list);
+      return box;
+    },
     clock: function (slide, fields, ready, context) {
       const box = el("div", "clock-slide");
       if (slide.pictogram) {
@@ -270,6 +363,10 @@ Infotavle.slides = (function () {
     layer.className = "layer";
     const ready = [];
     let content;
+    if (showing.kind === "empty") {
+      layer.classList.add("kind-empty"); // a region with nothing to play: its background
+      return Promise.resolve();
+    }
     if (showing.kind === "slide") {
       const slide = (manifest.slides || {})[String(showing.entry.slide)];
       if (!slide) {
@@ -277,8 +374,12 @@ Infotavle.slides = (function () {
       } else {
         const language = showing.entry.language;
         const fields = Infotavle.timeline.fieldsFor(slide, language);
-        const build = BUILDERS[slide.kind] || BUILDERS.text;
-        content = build(slide, fields, ready, context);
+        if (context.region === TICKER_REGION) {
+          content = tickerStrip(tickerItems(slide, fields, context));
+        } else {
+          const build = BUILDERS[slide.kind] || BUILDERS.text;
+          content = build(slide, fields, ready, context);
+        }
         layer.classList.add("kind-" + slide.kind);
         if (language) {
           layer.setAttribute("lang", language);
@@ -361,6 +462,9 @@ Infotavle.slides = (function () {
         );
       }
     });
+    layer.querySelectorAll(".ticker").forEach(function (strip) {
+      startTicker(strip, timers);
+    });
     layer._timers = timers;
   }
 
@@ -380,5 +484,6 @@ Infotavle.slides = (function () {
     updateClocks: updateClocks,
     formatTime: formatTime,
     qrSvg: qrSvg,
+    tickerItems: tickerItems,
   };
 })();
