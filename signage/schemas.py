@@ -22,6 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from signage.core.layouts import LAYOUTS, REGIONS
+
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$", max_length=80)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(max_length=200)]
@@ -88,6 +90,20 @@ def _check_timezone(value: str) -> str:
 
 
 Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)]
+
+
+def _one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"unknown {what} {value!r} (use one of {', '.join(allowed)})")
+        return value
+
+    return AfterValidator(check)
+
+
+# A region of a layout and a layout's key (signage.core.layouts).
+RegionName = Annotated[str, StringConstraints(max_length=40), _one_of(REGIONS, "region")]
+LayoutKey = Annotated[str, StringConstraints(max_length=40), _one_of(tuple(LAYOUTS), "layout")]
 
 
 def _holds_nul(value: Any) -> bool:

@@ -149,6 +149,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.locations_get", "GET"):                  "-- +++++ ~~~~~ + ---",
     ("api.locations_list", "GET"):                 "-- +++++ +++++ + ---",
     ("api.locations_update", "PATCH"):             "-- ----+ ----~ + ---",
+    ("api.layouts", "GET"):                        "-- +++++ +++++ + ---",
     # Any token may ask who it is; the answer names a narrow token's scope.
     ("api.me", "GET"):                             "-- +++++ +++++ + +++",
     ("api.media_delete", "DELETE"):                "-- -++++ -~~~~ + ---",
