@@ -144,12 +144,12 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.groups_get", "GET"):                     "-- +++++ ~~~~~ + ---",
     ("api.groups_list", "GET"):                    "-- +++++ +++++ + ---",
     ("api.groups_update", "PATCH"):                "-- --+++ --~~~ + ---",
+    ("api.layouts", "GET"):                        "-- +++++ +++++ + ---",
     ("api.locations_create", "POST"):              "-- ----+ ----- + ---",
     ("api.locations_delete", "DELETE"):            "-- ----+ ----~ + ---",
     ("api.locations_get", "GET"):                  "-- +++++ ~~~~~ + ---",
     ("api.locations_list", "GET"):                 "-- +++++ +++++ + ---",
     ("api.locations_update", "PATCH"):             "-- ----+ ----~ + ---",
-    ("api.layouts", "GET"):                        "-- +++++ +++++ + ---",
     # Any token may ask who it is; the answer names a narrow token's scope.
     ("api.me", "GET"):                             "-- +++++ +++++ + +++",
     ("api.media_delete", "DELETE"):                "-- -++++ -~~~~ + ---",
