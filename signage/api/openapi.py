@@ -425,7 +425,7 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
             "operationId": "displays_now",
             "parameters": [
                 {"name": "at", "in": "query", "schema": instant},
-                {"name": "region", "in": "query", "schema": STR},
+                {"name": "region", "in": "query", "schema": REGION},
             ],
             "responses": {
                 "200": answer(
