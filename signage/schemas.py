@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -101,9 +102,20 @@ def _one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
     return AfterValidator(check)
 
 
-# A region of a layout and a layout's key (signage.core.layouts).
-RegionName = Annotated[str, StringConstraints(max_length=40), _one_of(REGIONS, "region")]
-LayoutKey = Annotated[str, StringConstraints(max_length=40), _one_of(tuple(LAYOUTS), "layout")]
+# A region of a layout and a layout's key (signage.core.layouts); the JSON schema (and so
+# the OpenAPI document) lists the allowed values.
+RegionName = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    _one_of(REGIONS, "region"),
+    WithJsonSchema({"type": "string", "enum": list(REGIONS)}),
+]
+LayoutKey = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    _one_of(tuple(LAYOUTS), "layout"),
+    WithJsonSchema({"type": "string", "enum": list(LAYOUTS)}),
+]
 
 
 def _holds_nul(value: Any) -> bool:

@@ -166,3 +166,17 @@ def test_a_layout_choice_rebuilds_the_manifests_of_the_displays_it_reaches(
     admin.patch(f"groups/{group.get_json()['id']}", {"layout": None})
     propagator.run_once()
     assert manifest_layouts(database) == {bibliotek: "main-ticker", plejehjem: "full"}
+
+
+def test_the_openapi_document_names_the_layouts_and_regions_a_client_may_send(
+    client: Any,
+) -> None:
+    document = client.get("/api/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+
+    for name in ("LocationIn", "LocationPatch", "DisplayIn", "DisplayPatch", "GroupPatch"):
+        choice = schemas[name]["properties"]["layout"]["anyOf"]
+        assert {"type": "string", "enum": list(LAYOUTS)} in choice, name
+    assert schemas["ScheduleIn"]["properties"]["region"]["enum"] == list(REGIONS)
+    assert schemas["Display"]["properties"]["layout"]["anyOf"][0]["enum"] == list(LAYOUTS)
+    assert "get" in document["paths"]["/api/v1/layouts"]
