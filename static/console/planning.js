@@ -1,6 +1,7 @@
 // The planning pages: calendar blocks drawn where their times are, playlist slides
 // ordered by drag and drop (SortableJS) with the focus kept across saves, and the
-// schedule form's day shortcuts, night-shift note and delete confirmation.
+// schedule form's day shortcuts, night-shift note and delete confirmation, and the
+// layout previews of a display turning with its orientation.
 //
 // Every control works without this file except dragging; the arrow buttons are the
 // keyboard's way to order slides.
@@ -107,6 +108,19 @@
     update();
   }
 
+  // -- the display's settings: the layout previews follow the orientation field ------
+  function layoutOrientation(root) {
+    const field = root.querySelector("#orientation");
+    const chooser = root.querySelector("#layout-chooser");
+    if (!field || !chooser || chooser.dataset.watching) {
+      return;
+    }
+    chooser.dataset.watching = "yes";
+    field.addEventListener("change", function () {
+      chooser.dataset.orientation = field.value;
+    });
+  }
+
   document.addEventListener("submit", function (event) {
     const form = event.target;
     if (form.dataset && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
@@ -119,6 +133,7 @@
     makeSortable(root);
     dayShortcuts(root);
     overnightNote(root);
+    layoutOrientation(root);
   }
 
   // htmx:load comes for the page once htmx has started, and for every swapped fragment.

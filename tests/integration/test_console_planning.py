@@ -24,6 +24,7 @@ from signage.db import Database
 from signage.scheduling.models import Schedule
 from signage.scheduling.services import ScheduleService
 from signage.screens.models import Display
+from signage.screens.services import DisplayService
 from tests import media_files as files
 from tests.factories import World, add_slide
 from tests.integration.test_console import csrf_token, sign_in
@@ -802,3 +803,77 @@ def test_the_planning_pages_are_in_english_on_request(
         page = text(client.get(path))
         assert '<html lang="en">' in page, path
         assert words in page, path
+
+
+# -- regions ------------------------------------------------------------------------------
+def test_a_new_schedule_plays_in_the_main_area_unless_another_region_is_chosen(
+    console: Console, world: World, plans: Plans, database: Database
+) -> None:
+    client = console("manager")
+    form = text(client.get("/console/schedules/new"))
+
+    post(client, "/console/schedules/new", schedule_form(world, plans))
+
+    assert re.search(r'<option value="main"\s+selected>Hovedområde</option>', form)
+    assert '<option value="ticker">Nyhedsbånd</option>' in form
+    assert '<option value="side">Sidekolonne</option>' in form
+    assert newest_schedule(database).region == "main"
+
+
+def test_a_schedule_into_the_news_ticker_is_saved_and_shown_with_its_region(
+    console: Console, world: World, plans: Plans, database: Database
+) -> None:
+    client = console("manager")
+
+    answer = post(client, "/console/schedules/new", schedule_form(world, plans, region="ticker"))
+
+    assert answer.status_code == 303
+    made = newest_schedule(database)
+    assert made.region == "ticker"
+    listing = text(client.get("/console/schedules"))
+    assert "Skærmen Indgang (Kommune › Kultur › Bibliotek) · Nyhedsbånd" in listing
+    assert listing.count("Nyhedsbånd") == 1  # the main area is not named
+    calendar = text(client.get(answer.headers["Location"]))
+    assert "Normal · Nyhedsbånd · Skærmen Indgang" in calendar
+    form = text(client.get(f"/console/schedules/{made.id}"))
+    assert re.search(r'<option value="ticker"\s+selected>', form)
+    with database.transaction() as session:
+        shown = session.get(Display, world.displays["bibliotek"])
+        assert shown is not None
+        DisplayService().update(
+            session, system_principal(session), shown, {"layout": "main-ticker"}
+        )
+    week = text(client.get(f"/console/displays/{world.displays['bibliotek']}"))
+    assert 'data-lanes="2"' in week  # the main area and the ticker side by side
+
+
+def test_moving_a_schedule_to_the_side_column_keeps_the_rest(
+    console: Console, world: World, plans: Plans, database: Database
+) -> None:
+    client = console("manager")
+    post(client, "/console/schedules/new", schedule_form(world, plans))
+    made = newest_schedule(database).id
+
+    answer = post(client, f"/console/schedules/{made}", schedule_form(world, plans, region="side"))
+
+    assert answer.status_code == 303
+    saved = newest_schedule(database)
+    assert (saved.region, saved.window_start) == ("side", "07:00")
+
+
+def test_an_unknown_region_is_refused_by_its_field_and_nothing_is_saved(
+    console: Console, world: World, plans: Plans, database: Database
+) -> None:
+    before = count(database, Schedule)
+
+    answer = post(
+        console("manager"),
+        "/console/schedules/new",
+        schedule_form(world, plans, region="banner", window_start="06:30"),
+    )
+
+    page = text(answer)
+    assert answer.status_code == 422
+    assert 'id="region-problem"' in page
+    assert 'value="06:30"' in page
+    assert count(database, Schedule) == before

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from signage.accounts.permissions import Principal, Role
+from signage.console import layouts
 from signage.console.admin.forms import number, numbers, submit, text, typed
 from signage.console.admin.sections import GROUPS, require
 from signage.console.base import location_choices, page
@@ -50,6 +51,7 @@ def current_values(group: Group) -> dict[str, Any]:
         "members": "tag" if group.tag else "list",
         "tag": group.tag or "",
         "display_ids": [str(i) for i in group_member_ids(group)],
+        "layout": layouts.form_value(group.layout),
     }
 
 
@@ -66,9 +68,18 @@ def render_form(
     displays = session.scalars(
         select(Display).where(Display.location_id.in_(labels)).order_by(Display.name)
     )
+    chooser = None
+    if group is not None:
+        chooser = layouts.chooser(
+            values.get("layout", layouts.INHERIT),
+            layouts.inherited_by_group(session, group),
+            "both",
+            problems.get("layout"),
+        )
     html = render_template(
         "console/admin/group.html",
         group=group,
+        layout=chooser,
         locations=locations,
         displays=[(d, labels[d.location_id]) for d in displays],
         values=values,
@@ -125,11 +136,16 @@ def admin_group(group_id: int) -> Response | tuple[str, int]:
     if request.method == "GET":
         return render_form(principal, group, current_values(group), {})
     data, problems = group_data()
+    _value, layout, problem = layouts.posted(group.layout)
+    if problem:
+        problems["layout"] = problem
     if not problems:
         updated, problems = submit(
             GroupPatch,
             data,
-            lambda fields: GroupService().update(db_session(), principal, group, fields),
+            lambda fields: GroupService().update(
+                db_session(), principal, group, {**fields, **layout}
+            ),
             slug_taken(),
         )
         if updated is not None:

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from signage.accounts.permissions import Principal, Role
-from signage.console.admin.forms import checked, number, submit, text, typed
+from signage.console import layouts
+from signage.console.admin.forms import check, checked, number, submit, text, typed
 from signage.console.admin.sections import LOCATIONS, require
 from signage.console.base import location_choices, page
 from signage.crud import load_tree
@@ -69,6 +70,7 @@ def current_values(location: Location) -> dict[str, Any]:
         "parent_id": location.parent_id or "",
         "timezone": location.timezone or "",
         "public": location.public,
+        "layout": layouts.form_value(location.layout),
     }
 
 
@@ -89,9 +91,18 @@ def render_form(
     if location is not None:
         below = load_tree(session).subtree(location.id)
         parents = [(lid, label) for lid, label in parents if lid not in below]
+    chooser = None
+    if location is not None:
+        chooser = layouts.chooser(
+            values.get("layout", layouts.INHERIT),
+            layouts.inherited_by_location(session, location),
+            "both",
+            problems.get("layout"),
+        )
     html = render_template(
         "console/admin/location.html",
         location=location,
+        layout=chooser,
         is_top=location is not None and location.parent_id is None,
         parents=parents,
         timezones=timezones(),
@@ -143,10 +154,14 @@ def admin_location(location_id: int) -> Response | tuple[str, int]:
     service.authorize(db_session(), principal, location, creating=False)
     if request.method == "GET":
         return render_form(principal, location, current_values(location), {})
+    _value, layout, problem = layouts.posted(location.layout)
+    if problem:
+        _fields, problems = check(LocationPatch, location_data())
+        return render_form(principal, location, typed(), {**problems, "layout": problem}, 422)
     updated, problems = submit(
         LocationPatch,
         location_data(),
-        lambda fields: service.update(db_session(), principal, location, fields),
+        lambda fields: service.update(db_session(), principal, location, {**fields, **layout}),
         slug_taken(),
     )
     if updated is None:

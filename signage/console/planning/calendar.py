@@ -64,13 +64,15 @@ class Planned:
 
 @dataclass(frozen=True)
 class Shown:
-    """A stretch of a display's timeline: [start, end) with what plays."""
+    """A stretch of a display's timeline: [start, end) with what plays, in the lane of
+    its region."""
 
     start: datetime
     end: datetime
     title: str
     detail: str
     tone: int
+    lane: int = 0
 
 
 def clock(minutes: int) -> str:
@@ -127,28 +129,32 @@ def schedule_week(
     return _week(found, monday, max(len(planned), 1))
 
 
-def timeline_week(shown: Sequence[Shown], zone: ZoneInfo, first: date) -> Week:
+def timeline_week(shown: Sequence[Shown], zone: ZoneInfo, first: date, lanes: int = 1) -> Week:
     """Seven days from `first` of what a display plays, stretches that carry on across
-    a change of segment joined into one block."""
+    a change of segment joined into one block (one lane per region)."""
     found: dict[date, list[Block]] = {}
     for stretch in _joined(shown):
         for day, low, high, before, after in pieces(stretch.start, stretch.end, zone):
-            block = Block(low, high, stretch.title, stretch.detail, stretch.tone, 0, before, after)
+            block = Block(
+                low, high, stretch.title, stretch.detail, stretch.tone, stretch.lane, before, after
+            )
             found.setdefault(day, []).append(block)
-    return _week(found, first, 1)
+    return _week(found, first, lanes)
 
 
 def _joined(shown: Sequence[Shown]) -> list[Shown]:
     joined: list[Shown] = []
-    for stretch in sorted(shown, key=lambda s: s.start):
+    for stretch in sorted(shown, key=lambda s: (s.lane, s.start)):
         last = joined[-1] if joined else None
         if (
             last is not None
             and last.end == stretch.start
-            and (last.title, last.detail, last.tone)
-            == (stretch.title, stretch.detail, stretch.tone)
+            and (last.title, last.detail, last.tone, last.lane)
+            == (stretch.title, stretch.detail, stretch.tone, stretch.lane)
         ):
-            joined[-1] = Shown(last.start, stretch.end, last.title, last.detail, last.tone)
+            joined[-1] = Shown(
+                last.start, stretch.end, last.title, last.detail, last.tone, last.lane
+            )
         else:
             joined.append(stretch)
     return joined

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from signage.accounts.permissions import Role
+from signage.console import layouts
 from signage.console.base import location_choices, me, page, validate
 from signage.console.planning.calendar import Shown, Week, timeline_week
 from signage.console.planning.common import (
@@ -32,6 +33,7 @@ from signage.console.planning.common import (
     locale,
     thumbnails,
 )
+from signage.console.planning.schedules import region_label
 from signage.content.models import Slide
 from signage.core.model import DEFAULT_REGION
 from signage.db import utcnow
@@ -146,7 +148,7 @@ def display(display_id: int) -> ResponseReturnValue:
 
 @page("/console/displays/<int:display_id>", MANAGER, methods=("POST",))
 def display_update(display_id: int) -> ResponseReturnValue:
-    """Name, place, orientation, languages and tags of a screen."""
+    """Name, place, orientation, languages, tags and layout of a screen."""
     session, principal = db_session(), me()
     service = DisplayService()
     shown = service.get(session, principal, display_id)
@@ -164,8 +166,12 @@ def display_update(display_id: int) -> ResponseReturnValue:
     )
     if values["location_id"] not in choice_ids(places):
         problems["location_id"] = str(NOT_OFFERED)
+    values["layout"], layout, problem = layouts.posted(shown.layout)
+    if problem:
+        problems["layout"] = problem
     if problems:
         return _display_page(shown, values, problems, 422)
+    data.update(layout)
     try:
         service.update(session, principal, shown, data)
         session.commit()
@@ -196,6 +202,8 @@ def _display_page(
     session, principal = db_session(), me()
     readable = dict(location_choices(session, principal))
     may_edit = principal.can_write(shown.location_id, Role.FACILITY_MANAGER)
+    values = values or _settings_of(shown)
+    orientation = values.get("orientation")
     page_html = render_template(
         "console/planning/display.html",
         display=shown,
@@ -205,8 +213,14 @@ def _display_page(
         may_edit=may_edit,
         places=location_choices(session, principal, Role.FACILITY_MANAGER) if may_edit else [],
         orientations=ORIENTATIONS,
-        values=values or _settings_of(shown),
+        values=values,
         problems=problems,
+        layout=layouts.chooser(
+            values["layout"],
+            layouts.inherited_by_display(session, shown),
+            orientation if orientation in ORIENTATIONS else shown.orientation,
+            problems.get("layout"),
+        ),
         hints={"languages": LANGUAGES_HINT, "tags": TAGS_HINT},
         day_label=day_label,
     )
@@ -220,6 +234,7 @@ def _settings_of(shown: Display) -> dict[str, str]:
         "orientation": shown.orientation,
         "languages": ", ".join(shown.languages or []),
         "tags": ", ".join(shown.tags or []),
+        "layout": layouts.form_value(shown.layout),
     }
 
 
@@ -257,19 +272,24 @@ def week_of_display(session: Session, shown: Display) -> Week:
     segments = resolving.timeline(session, shown.id, start, end, locale())
     ids = {entry.slide for segment in segments for entry in segment.loop}
     titles = dict(session.execute(select(Slide.id, Slide.title).where(Slide.id.in_(ids))).all())
+    regions = sorted({s.region for s in segments}, key=lambda r: (r != DEFAULT_REGION, r))
     stretches = []
     for segment in segments:
         if segment.blank or not segment.loop or segment.tier is None:
             continue
         names = list(dict.fromkeys(titles.get(entry.slide, "?") for entry in segment.loop))
         tier = segment.tier.value
+        detail = " · ".join(
+            part for part in (str(TIER_NAMES.get(tier, tier)), region_label(segment.region)) if part
+        )
         stretches.append(
             Shown(
                 segment.start,
                 segment.end,
                 ", ".join(names),
-                str(TIER_NAMES.get(tier, tier)),
+                detail,
                 TIER_TONES.get(tier, 0),
+                regions.index(segment.region),
             )
         )
-    return timeline_week(stretches, zone, today)
+    return timeline_week(stretches, zone, today, max(len(regions), 1))

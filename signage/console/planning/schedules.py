@@ -18,10 +18,13 @@ from sqlalchemy.orm import Session
 
 from signage.accounts.permissions import Principal, Role
 from signage.console.base import error_sentence, location_choices, me, page, validate
+from signage.console.layouts import REGION_NAMES
 from signage.console.planning import rules
 from signage.console.planning.common import TIER_NAMES, as_int, form_values
 from signage.content.models import Playlist
 from signage.content.services import PlaylistService
+from signage.core.layouts import REGIONS
+from signage.core.model import DEFAULT_REGION
 from signage.crud import load_tree
 from signage.db import utcnow
 from signage.errors import Forbidden, SignageError
@@ -44,6 +47,7 @@ TEXT_FIELDS = (
     "first_day",
     "last_day",
     "holidays",
+    "region",
 )
 NOT_OFFERED = _l("Choose one of the options.")
 TIER_ORDER = {"campaign": 0, "normal": 1, "fallback": 2}
@@ -52,11 +56,12 @@ TIER_ORDER = {"campaign": 0, "normal": 1, "fallback": 2}
 @dataclass
 class Offered:
     """What the caller may choose on the form: readable playlists, targets they may
-    schedule on, and the tiers their role allows."""
+    schedule on, the tiers their role allows, and the regions of a screen."""
 
     playlists: list[tuple[str, str]]
     targets: list[tuple[str, list[tuple[str, str]]]]
     tiers: list[tuple[str, str]]
+    regions: list[tuple[str, str]]
 
     @property
     def values(self) -> dict[str, set[str]]:
@@ -64,6 +69,7 @@ class Offered:
             "playlist_id": {value for value, _label in self.playlists},
             "target": {value for _group, items in self.targets for value, _label in items},
             "tier": {value for value, _label in self.tiers},
+            "region": {value for value, _label in self.regions},
         }
 
 
@@ -104,6 +110,7 @@ def offered(session: Session, principal: Principal) -> Offered:
         [(str(p.id), p.name) for p in playlists],
         [(label, items) for label, items in targets if items],
         [(tier, str(TIER_NAMES[tier])) for tier in tiers],
+        [(region, str(REGION_NAMES[region])) for region in REGIONS],
     )
 
 
@@ -120,6 +127,7 @@ def schedules() -> ResponseReturnValue:
             "schedule": s,
             "playlist": names.get(s.playlist_id, "?"),
             "target": target_label(session, s, where),
+            "region": region_label(s.region),
             "when": rules.describe(when_of(s)),
             "tier": TIER_NAMES.get(s.tier, s.tier),
         }
@@ -142,6 +150,13 @@ def when_of(schedule: Schedule) -> dict[str, Any]:
         "ends": schedule.ends,
         "holidays": schedule.holidays,
     }
+
+
+def region_label(region: str) -> str:
+    """The region's name, or nothing for the main area (where almost everything plays)."""
+    if region == DEFAULT_REGION:
+        return ""
+    return str(REGION_NAMES.get(region, region))
 
 
 def may_edit(principal: Principal, schedule: Schedule) -> bool:
@@ -232,6 +247,7 @@ def _fresh_values(choices: Offered) -> dict[str, Any]:
         playlist_id=playlist if playlist in choices.values["playlist_id"] else "",
         tier="normal",
         weight="1",
+        region=DEFAULT_REGION,
         days=list(rules.WORKDAYS),
     )
     return values
@@ -240,6 +256,7 @@ def _fresh_values(choices: Offered) -> dict[str, Any]:
 def _posted_values() -> dict[str, Any]:
     values: dict[str, Any] = form_values(TEXT_FIELDS)
     values["days"] = request.form.getlist("days")
+    values["region"] = values["region"] or DEFAULT_REGION
     return values
 
 
@@ -260,6 +277,7 @@ def _values_of(schedule: Schedule) -> dict[str, Any]:
         "first_day": schedule.starts or "",
         "last_day": rules.last_day(schedule.ends),
         "holidays": schedule.holidays or "",
+        "region": schedule.region,
     }
 
 
@@ -287,6 +305,7 @@ def _parse(
             "starts": starts,
             "ends": ends,
             "holidays": "dk" if values["holidays"] else None,
+            "region": values["region"],
         },
     )
     fields = {"starts": "first_day", "ends": "last_day"}

@@ -21,7 +21,13 @@ from signage.console.base import location_choices, me, page
 from signage.console.planning import rules
 from signage.console.planning.calendar import Planned, monday_of, schedule_week
 from signage.console.planning.common import TIER_NAMES, day_label, display_zone, location_zone
-from signage.console.planning.schedules import TIER_ORDER, playlist_names, target_label, when_of
+from signage.console.planning.schedules import (
+    TIER_ORDER,
+    playlist_names,
+    region_label,
+    target_label,
+    when_of,
+)
 from signage.crud import load_tree
 from signage.db import utcnow
 from signage.errors import NotFound
@@ -56,11 +62,16 @@ def schedule_calendar() -> ResponseReturnValue:
     legend = []
     for index, schedule in enumerate(found):
         tier = TIER_NAMES.get(schedule.tier, schedule.tier)
+        region = region_label(schedule.region)
         legend.append(
             {
                 "schedule": schedule,
                 "title": names.get(schedule.playlist_id, "?"),
-                "detail": f"{tier} · {target_label(session, schedule, where)}",
+                "detail": " · ".join(
+                    part
+                    for part in (str(tier), region, target_label(session, schedule, where))
+                    if part
+                ),
                 "tone": index % TONES,
                 "when": rules.describe(when_of(schedule)),
             }
