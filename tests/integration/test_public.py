@@ -200,10 +200,14 @@ def test_the_mirror_lists_the_public_content_of_every_region_of_the_layout(
     admin.patch(f"displays/{world.displays['plejehjem']}", {"layout": "main-ticker"})
     play(as_user, world, "nowhere", [elsewhere], "plejehjem", region="side")
 
-    _html, parsed = page(client, "/public/bibliotek")
+    html, parsed = page(client, "/public/bibliotek")
+    english, _parsed = page(client, "/public/bibliotek?lang=en")
     titles = [item.findtext("title") for item in rss_items(client, "bibliotek")]
 
     assert parsed.ids("slide-") == [mirror.open_house, mirror.xss, side, ticker]
+    # Each slide outside the main area says where it shows, in the page's language.
+    assert re.findall(r'<p class="regions">([^<]*)</p>', html) == ["Sidekolonne", "Nyhedsbånd"]
+    assert re.findall(r'<p class="regions">([^<]*)</p>', english) == ["Side column", "News ticker"]
     assert {"Dagens møder", "Nyt fra kommunen"} <= set(titles)
     # A region the screen's layout lacks shows nothing, so the mirror lists nothing.
     care_home = page(client, "/public/social")[1].ids("slide-")
