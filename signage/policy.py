@@ -74,6 +74,7 @@ ROUTES: dict[tuple[str, str], Access] = {
     ("api.me", "GET"): Access("login", any_scope=True),  # a token may ask what it is
     ("api.brand_get", "GET"): VIEWER,
     ("api.brand_update", "PATCH"): ADMIN,
+    ("api.layouts", "GET"): VIEWER,
     ("api.audit", "GET"): ADMIN,
     # Reports read only the displays inside the caller's grants (signage.reports).
     ("api.reports_plays", "GET"): VIEWER,

@@ -18,9 +18,12 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    WithJsonSchema,
     field_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from signage.core.layouts import LAYOUTS, REGIONS
 
 Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,79}$", max_length=80)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -88,6 +91,31 @@ def _check_timezone(value: str) -> str:
 
 
 Timezone = Annotated[str, StringConstraints(max_length=64), AfterValidator(_check_timezone)]
+
+
+def _one_of(allowed: tuple[str, ...], what: str) -> AfterValidator:
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValueError(f"unknown {what} {value!r} (use one of {', '.join(allowed)})")
+        return value
+
+    return AfterValidator(check)
+
+
+# A region of a layout and a layout's key (signage.core.layouts); the JSON schema (and so
+# the OpenAPI document) lists the allowed values.
+RegionName = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    _one_of(REGIONS, "region"),
+    WithJsonSchema({"type": "string", "enum": list(REGIONS)}),
+]
+LayoutKey = Annotated[
+    str,
+    StringConstraints(max_length=40),
+    _one_of(tuple(LAYOUTS), "layout"),
+    WithJsonSchema({"type": "string", "enum": list(LAYOUTS)}),
+]
 
 
 def _holds_nul(value: Any) -> bool:

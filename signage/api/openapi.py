@@ -10,6 +10,7 @@ from pydantic import BaseModel
 
 from signage.accounts.schemas import BrandPatch
 from signage.content.schemas import ReviewIn
+from signage.core.layouts import LAYOUTS, REGIONS
 
 INT: dict[str, Any] = {"type": "integer"}
 STR: dict[str, Any] = {"type": "string"}
@@ -28,6 +29,12 @@ def array(items: dict[str, Any]) -> dict[str, Any]:
 
 def shape(**properties: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": sorted(properties)}
+
+
+# A layout chosen for a display, group or location; null inherits (signage.core.layouts).
+LAYOUT_CHOICE = nullable({"enum": list(LAYOUTS)})
+REGION = {"enum": list(REGIONS)}
+RECT = shape(name=REGION, x=INT, y=INT, w=INT, h=INT)
 
 
 REVISION = shape(
@@ -71,6 +78,7 @@ RESOURCES: dict[str, dict[str, Any]] = {
         parent_id=nullable(INT),
         timezone=nullable(STR),
         public=BOOL,
+        layout=LAYOUT_CHOICE,
         created_at=TIME,
     ),
     "Display": shape(
@@ -84,6 +92,7 @@ RESOURCES: dict[str, dict[str, Any]] = {
         languages=array(STR),
         tags=array(STR),
         power=array(OBJ),
+        layout=LAYOUT_CHOICE,
         paired=BOOL,
         online=BOOL,
         last_seen_at=nullable(TIME),
@@ -99,6 +108,7 @@ RESOURCES: dict[str, dict[str, Any]] = {
         location_id=INT,
         tag=nullable(STR),
         display_ids=array(INT),
+        layout=LAYOUT_CHOICE,
         created_at=TIME,
     ),
     "Theme": shape(
@@ -152,7 +162,7 @@ RESOURCES: dict[str, dict[str, Any]] = {
         playlist_id=INT,
         target=OBJ,
         location_id=INT,
-        region=STR,
+        region=REGION,
         rrule=nullable(STR),
         window=nullable(array(STR)),
         starts=nullable(STR),
@@ -415,7 +425,7 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
             "operationId": "displays_now",
             "parameters": [
                 {"name": "at", "in": "query", "schema": instant},
-                {"name": "region", "in": "query", "schema": STR},
+                {"name": "region", "in": "query", "schema": REGION},
             ],
             "responses": {
                 "200": answer(
@@ -455,6 +465,30 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
             "requestBody": body(BrandPatch, components),
             "responses": {"200": answer("The brand", ref("Brand")), **ERRORS},
         },
+    }
+    paths["/api/v1/layouts"] = {
+        "get": {
+            "summary": "The layouts a display, group or location may choose, with the "
+            "rectangles of their regions on the grid for each orientation",
+            "operationId": "layouts",
+            "responses": {
+                "200": answer(
+                    "Every layout, `full` first",
+                    shape(
+                        items=array(
+                            shape(
+                                key=STR,
+                                grid=INT,
+                                regions=array(REGION),
+                                landscape=array(RECT),
+                                portrait=array(RECT),
+                            )
+                        )
+                    ),
+                ),
+                **ERRORS,
+            },
+        }
     }
     paths["/api/v1/audit"] = {
         "get": {

@@ -11,6 +11,7 @@ from sqlalchemy.orm import object_session
 from signage.accounts.models import AuditEvent, Grant, User
 from signage.alerts.models import Alert
 from signage.content.models import Media, Playlist, Rendition, Slide, SlideRevision, Theme
+from signage.core.layouts import GRID, Layout
 from signage.feeds.models import Feed
 from signage.scheduling.models import Schedule
 from signage.scheduling.services import target_of
@@ -29,6 +30,7 @@ def location(obj: Location) -> dict[str, Any]:
         "parent_id": obj.parent_id,
         "timezone": obj.timezone,
         "public": obj.public,
+        "layout": obj.layout,
         "created_at": iso(obj.created_at),
     }
 
@@ -45,6 +47,7 @@ def display(obj: Display) -> dict[str, Any]:
         "languages": obj.languages,
         "tags": obj.tags,
         "power": obj.power,
+        "layout": obj.layout,
         "paired": obj.token_hash is not None,
         "online": obj.online,
         "last_seen_at": iso(obj.last_seen_at),
@@ -63,7 +66,21 @@ def group(obj: Group) -> dict[str, Any]:
         "location_id": obj.location_id,
         "tag": obj.tag,
         "display_ids": [m.display_id for m in obj.members],
+        "layout": obj.layout,
         "created_at": iso(obj.created_at),
+    }
+
+
+def layout(obj: Layout) -> dict[str, Any]:
+    """A layout with its regions' rectangles for both orientations."""
+    return {
+        "key": obj.key,
+        "grid": GRID,
+        "regions": list(obj.names),
+        **{
+            orientation: [{"name": r.name, **r.rect(orientation).to_json()} for r in obj.regions]
+            for orientation in ("landscape", "portrait")
+        },
     }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -17,6 +16,7 @@ from signage.api.http import BadRequest, instant_arg, int_arg, json_body, paged,
 from signage.api.openapi import build_openapi
 from signage.content.schemas import ReviewIn
 from signage.content.services import SlideService
+from signage.core.layouts import LAYOUTS, REGIONS
 from signage.core.model import DEFAULT_REGION
 from signage.db import utcnow
 from signage.errors import NotFound, RateLimited, Unauthorized
@@ -40,7 +40,6 @@ from signage.web import (
 )
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-REGION = re.compile(r"[a-z][a-z0-9_-]{0,39}")
 
 
 def principal() -> Any:
@@ -219,8 +218,8 @@ def displays_now(item_id: int) -> Response:
     display = DisplayService().get(session, principal(), item_id)
     at = instant_arg("at", default=utcnow())
     region = request.args.get("region", DEFAULT_REGION)
-    if not REGION.fullmatch(region):
-        raise BadRequest("region must be a short lowercase name such as 'main'")
+    if region not in REGIONS:
+        raise BadRequest(f"region must be one of {', '.join(REGIONS)}")
     return jsonify(resolving.now(session, display.id, at, region, locale()))
 
 
@@ -241,6 +240,11 @@ def brand_update() -> Response:
     brand = update_brand(session, principal(), parse(BrandPatch).given())
     session.commit()
     return jsonify(brand)
+
+
+@bp.get("/layouts")
+def layouts() -> Response:
+    return jsonify({"items": [serializers.layout(layout) for layout in LAYOUTS.values()]})
 
 
 @bp.get("/audit")

@@ -90,6 +90,7 @@ class Exporter:
                     "parent": parent.slug if parent else None,
                     "timezone": location.timezone,
                     "public": location.public or None,
+                    "layout": location.layout,
                 }
             )
         }
@@ -111,6 +112,7 @@ class Exporter:
                         "languages": d.languages,
                         "tags": d.tags,
                         "power": [_drop_empty(p) for p in d.power],
+                        "layout": d.layout,
                     }
                 )
                 for d in displays
@@ -127,6 +129,7 @@ class Exporter:
                         "slug": g.slug,
                         "name": g.name,
                         "tag": g.tag,
+                        "layout": g.layout,
                         # Members are a set: sorted names keep the file stable across instances.
                         "displays": sorted(
                             names[m.display_id] for m in g.members if m.display_id in names

@@ -34,7 +34,7 @@ from signage.screens.models import Display, Group, Location
 from signage.screens.schemas import DisplayIn, GroupIn, LocationIn
 from signage.screens.services import DisplayService, GroupService, LocationService
 
-LOCATION_KEYS = {"slug", "name", "parent", "timezone", "public"}
+LOCATION_KEYS = {"slug", "name", "parent", "timezone", "public", "layout"}
 DISPLAY_KEYS = {
     "name",
     "orientation",
@@ -44,8 +44,9 @@ DISPLAY_KEYS = {
     "languages",
     "tags",
     "power",
+    "layout",
 }
-GROUP_KEYS = {"slug", "name", "tag", "displays"}
+GROUP_KEYS = {"slug", "name", "tag", "displays", "layout"}
 SLIDE_KEYS = {
     "key",
     "title",
@@ -231,7 +232,9 @@ class Importer:
 
     def _import_location(self, node: Node) -> None:
         parent = node.get("parent")
-        payload = {k: node[k] for k in ("slug", "name", "timezone", "public") if k in node}
+        payload = {
+            k: node[k] for k in ("slug", "name", "timezone", "public", "layout") if k in node
+        }
         parent_location = self._location(parent) if parent else None
         if parent and parent_location is None:
             raise node.problem(f"unknown parent location {parent!r}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,9 +24,11 @@ from sqlalchemy.orm import Session
 from signage.accounts.permissions import LocationTree
 from signage.alerts.models import Alert
 from signage.alerts.services import ALL_ROOM
+from signage.console.layouts import REGION_NAMES
 from signage.content.models import Media, Rendition, Slide, SlideRevision
 from signage.content.renditions import thumb_name
 from signage.content.templates import PICTOGRAMS, is_web_address
+from signage.core.model import DEFAULT_REGION
 from signage.core.timeline import Resolver
 from signage.public.texts import TEXT_FIELDS, Text, text_of, variants_of
 from signage.realtime import display_room, group_room, location_room, public_content_room
@@ -62,6 +64,14 @@ class PublicSlide:
     picture: Picture | None
     pictogram: str | None
     published: datetime  # when this revision was approved
+    regions: tuple[str, ...] = (DEFAULT_REGION,)  # where on the screens it shows
+
+    @property
+    def region_labels(self) -> tuple[str, ...]:
+        """The regions it shows in, by name, when that is more than the main area."""
+        if self.regions == (DEFAULT_REGION,):
+            return ()
+        return tuple(str(REGION_NAMES.get(region, region)) for region in self.regions)
 
     @property
     def heading(self) -> str:
@@ -168,7 +178,8 @@ def covered_displays(session: Session, location_id: int) -> list[int]:
 # -- resolving ------------------------------------------------------------------------
 @dataclass
 class _Shown:
-    slides: dict[int, None] = field(default_factory=dict)  # an ordered set
+    # slide → the regions it shows in, both in the order first met (ordered sets)
+    slides: dict[int, dict[str, None]] = field(default_factory=dict)
     alerts: set[int] = field(default_factory=set)
     screens_on: int = 0
 
@@ -191,7 +202,8 @@ def _shown_now(
             shown.alerts.update(alert.id for alert in segment.alerts)
             if not segment.blank:
                 lit = True
-                shown.slides.update(dict.fromkeys(entry.slide for entry in segment.loop))
+                for entry in segment.loop:
+                    shown.slides.setdefault(entry.slide, {})[region] = None
         shown.screens_on += lit
     return shown, until
 
@@ -225,6 +237,7 @@ def resolve_view(
     )
     slide_ids = [slide_id for slide_id in shown.slides if slide_id in public]
     slides = _slides(session, snapshot, slide_ids, base_language) if snapshot else ()
+    slides = tuple(replace(slide, regions=tuple(shown.slides[slide.id])) for slide in slides)
     alerts = _alerts(session, shown.alerts, base_language)
     place = PublicLocation(
         location.id,

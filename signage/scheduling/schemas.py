@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints, model_validator
 
 from signage.content.schemas import DateOrDateTime
-from signage.schemas import Id, Payload, TimeOfDay
+from signage.schemas import Id, Payload, RegionName, TimeOfDay
 
 Tier = Literal["campaign", "normal", "fallback"]
-Region = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_-]{0,39}$")]
+Region = RegionName  # one of signage.core.layouts.REGIONS
 IsoDate = Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")]
 Window = Annotated[list[TimeOfDay], Field(min_length=2, max_length=2)]
 

@@ -6,7 +6,17 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from signage.schemas import Id, LanguageCode, Name, Payload, Slug, Tag, TimeOfDay, Timezone
+from signage.schemas import (
+    Id,
+    LanguageCode,
+    LayoutKey,
+    Name,
+    Payload,
+    Slug,
+    Tag,
+    TimeOfDay,
+    Timezone,
+)
 
 Orientation = Literal["landscape", "portrait"]
 
@@ -17,6 +27,7 @@ class LocationIn(Payload):
     parent_id: Id | None = None
     timezone: Timezone | None = None
     public: bool = False
+    layout: LayoutKey | None = None  # none: inherit
 
 
 class LocationPatch(Payload):
@@ -25,6 +36,7 @@ class LocationPatch(Payload):
     parent_id: Id | None = None
     timezone: Timezone | None = None
     public: bool | None = None
+    layout: LayoutKey | None = None
 
 
 class PowerWindow(Payload):
@@ -51,6 +63,7 @@ class DisplayIn(Payload):
     languages: Annotated[list[LanguageCode], Field(max_length=10)] = []
     tags: Annotated[list[Tag], Field(max_length=30)] = []
     power: Annotated[list[PowerWindow], Field(max_length=20)] = []
+    layout: LayoutKey | None = None  # none: its group's or location's
     provision: bool = False
 
 
@@ -64,6 +77,7 @@ class DisplayPatch(Payload):
     languages: Annotated[list[LanguageCode], Field(max_length=10)] | None = None
     tags: Annotated[list[Tag], Field(max_length=30)] | None = None
     power: Annotated[list[PowerWindow], Field(max_length=20)] | None = None
+    layout: LayoutKey | None = None
 
 
 class GroupIn(Payload):
@@ -72,6 +86,7 @@ class GroupIn(Payload):
     location_id: Id
     tag: Tag | None = None
     display_ids: Annotated[list[Id], Field(max_length=10000)] = []
+    layout: LayoutKey | None = None
 
     @model_validator(mode="after")
     def _tag_or_members(self) -> GroupIn:
@@ -86,6 +101,7 @@ class GroupPatch(Payload):
     location_id: Id | None = None
     tag: Tag | None = None
     display_ids: Annotated[list[Id], Field(max_length=10000)] | None = None
+    layout: LayoutKey | None = None
 
 
 class PairIn(Payload):

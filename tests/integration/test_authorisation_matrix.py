@@ -144,6 +144,7 @@ EXPECTED: dict[tuple[str, str], str] = {
     ("api.groups_get", "GET"):                     "-- +++++ ~~~~~ + ---",
     ("api.groups_list", "GET"):                    "-- +++++ +++++ + ---",
     ("api.groups_update", "PATCH"):                "-- --+++ --~~~ + ---",
+    ("api.layouts", "GET"):                        "-- +++++ +++++ + ---",
     ("api.locations_create", "POST"):              "-- ----+ ----- + ---",
     ("api.locations_delete", "DELETE"):            "-- ----+ ----~ + ---",
     ("api.locations_get", "GET"):                  "-- +++++ ~~~~~ + ---",

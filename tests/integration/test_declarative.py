@@ -208,9 +208,9 @@ def test_importing_the_demo_content_creates_the_municipality_approved_and_schedu
         "location": 8,
         "display": 6,
         "group": 3,
-        "playlist": 5,
+        "playlist": 6,
         "slide": 17,
-        "schedule": 7,
+        "schedule": 8,
     }
     with database.transaction() as session:
         tree = {o.slug: o for o in session.scalars(select(Location))}
@@ -246,6 +246,16 @@ def test_importing_the_demo_content_creates_the_municipality_approved_and_schedu
         assert (campaign.target_kind, campaign.tier) == ("all", "campaign")
         assert (campaign.starts, campaign.ends) == ("2026-11-30", "2026-12-07")
         assert campaign.location_id == tree["gladsaxe"].id
+        entrance = session.scalar(select(Display).where(Display.name == "Indgang"))
+        assert entrance is not None
+        assert entrance.layout == "main-ticker"
+        ticker = session.scalar(select(Schedule).where(Schedule.key == "nyhedsbaand#1"))
+        assert ticker is not None
+        assert (ticker.region, ticker.target_kind, ticker.target_id) == (
+            "ticker",
+            "display",
+            entrance.id,
+        )
 
 
 def test_importing_the_same_folder_twice_changes_nothing(
@@ -436,6 +446,54 @@ slides:
     assert files_of(out) == files_of(tmp_path / "again")
 
 
+def test_layouts_and_regions_round_trip_through_export_and_import(
+    database: Database,
+    fresh_database: Database,
+    media_dir: Path,
+    tmp_path: Path,
+) -> None:
+    folder = small_folder(tmp_path / "content")
+    write(
+        folder,
+        "displays/kommune.yaml",
+        "location: {slug: kommune, name: Kommune, public: true, layout: main-side}\n"
+        "groups:\n  - {slug: alle, name: Alle skærme, tag: public, layout: main-ticker}\n",
+    )
+    write(
+        folder,
+        "displays/raadhus.yaml",
+        "location: {slug: raadhus, name: Rådhus, parent: kommune}\n"
+        "displays:\n  - {name: Foyer, tags: [public], layout: main-side-ticker}\n"
+        "  - {name: Gang}\n",
+    )
+    write(
+        folder,
+        "playlists/info.yaml",
+        SMALL_PLAYLIST + "  - {target: {display: raadhus/Foyer}, region: side}\n",
+    )
+    run_import(database, folder, media_dir)
+    run_export(database, tmp_path / "first", media_dir)
+
+    run_import(fresh_database, tmp_path / "first", tmp_path / "other-media")
+    run_export(fresh_database, tmp_path / "second", tmp_path / "other-media")
+
+    exported = (tmp_path / "first" / "displays" / "raadhus.yaml").read_text()
+    assert "layout: main-side-ticker" in exported
+    assert "region: side" in (tmp_path / "first" / "playlists" / "info.yaml").read_text()
+    assert files_of(tmp_path / "first") == files_of(tmp_path / "second")
+    with fresh_database.transaction() as session:
+        assert session.scalar(select(Location.layout).where(Location.slug == "kommune")) == (
+            "main-side"
+        )
+        assert session.scalar(select(Group.layout).where(Group.slug == "alle")) == "main-ticker"
+        layouts = dict(session.execute(select(Display.name, Display.layout)).all())
+        assert layouts == {"Foyer": "main-side-ticker", "Gang": None}  # Gang inherits
+        regions = sorted(session.scalars(select(Schedule.region)))
+        assert regions == ["main", "side"]
+    with database.transaction() as one, fresh_database.transaction() as two:
+        assert snapshot(one) == snapshot(two)
+
+
 # -- bad input ----------------------------------------------------------------------------
 BAD_PLAYLIST_HEAD = "slug: zz\nname: ZZ\nlocation: raadhus\nslides:\n"
 
@@ -605,6 +663,23 @@ BAD_INPUTS = [
         7,
         "schedule key 'info#1' is defined twice",
         id="schedule-key-twice",
+    ),
+    pytest.param(
+        "displays/zz.yaml",
+        "location: {slug: zz, name: Z, parent: kommune}\n"
+        "displays:\n  - name: Skærm\n    layout: split-screen\n",
+        3,
+        "unknown layout 'split-screen' (use one of full, main-ticker, main-side, main-side-ticker)",
+        id="unknown-layout",
+    ),
+    pytest.param(
+        "playlists/zz.yaml",
+        BAD_PLAYLIST_HEAD
+        + "  - {key: zz.a, title: A, fields: {heading: A}}\nschedules:\n"
+        + "  - {target: {location: raadhus}, region: banner}\n",
+        7,
+        "unknown region 'banner' (use one of main, side, ticker)",
+        id="unknown-region",
     ),
 ]
 

@@ -173,6 +173,7 @@ HOSTILE = [
     ("huge id number", {"slide": 2**80}, "slide"),
     ("unknown alert", {"slide": None, "revision": None, "alert": 999_999}, "no alert 999999"),
     ("slide and alert", {"alert": 1}, "not both"),
+    ("unknown region", {"region": "banner"}, "unknown region 'banner' (use one of main, side"),
 ]
 
 
@@ -207,6 +208,17 @@ def test_hostile_plays_are_refused_with_4xx_and_reasons_and_the_good_ones_kept(
     assert sorted(row.client_id for row in stored(database, kiosk.display_id)) == sorted(
         p["id"] for p in good
     )
+
+
+def test_each_play_is_stored_with_the_region_it_played_in(kiosk: Kiosk, database: Database) -> None:
+    batch = [play(kiosk, 0, region="ticker"), play(kiosk, 1, region="side"), play(kiosk, 2)]
+
+    answer = kiosk.send(batch)
+    kiosk.flush()
+
+    assert answer.get_json() == {"accepted": 3, "refused": []}
+    regions = {row.client_id: row.region for row in stored(database, kiosk.display_id)}
+    assert regions == {"play-00000000": "ticker", "play-00000001": "side", "play-00000002": "main"}
 
 
 def test_a_batch_of_ten_thousand_plays_is_refused_whole(kiosk: Kiosk, database: Database) -> None:

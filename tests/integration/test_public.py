@@ -48,7 +48,9 @@ def make_slide(as_user: Any, world: World, title: str, **extra: Any) -> int:
     return slide_id
 
 
-def play(as_user: Any, world: World, slug: str, slides: list[int], target: str) -> None:
+def play(
+    as_user: Any, world: World, slug: str, slides: list[int], target: str, region: str = "main"
+) -> None:
     admin = as_user("admin")
     playlist = admin.post(
         "playlists",
@@ -65,6 +67,7 @@ def play(as_user: Any, world: World, slug: str, slides: list[int], target: str) 
         {
             "playlist_id": playlist.get_json()["id"],
             "target": {"location_id": world.locations[target]},
+            "region": region,
         },
     )
     assert scheduled.status_code == 201, scheduled.get_json()
@@ -180,6 +183,36 @@ def test_a_public_place_whose_screens_are_all_internal_shows_nothing(
     html, parsed = page(client, "/public/social")  # its only screen is at the care home
     assert parsed.ids("slide-") == []
     assert "Plejehjemmets nyhed" not in html
+
+
+def test_the_mirror_lists_the_public_content_of_every_region_of_the_layout(
+    client: FlaskClient, as_user: Any, world: World, mirror: Mirror
+) -> None:
+    admin = as_user("admin")
+    display = world.displays["bibliotek"]
+    assert admin.patch(f"displays/{display}", {"layout": "main-side-ticker"}).status_code == 200
+    side = make_slide(as_user, world, "Dagens møder", public=True)
+    ticker = make_slide(as_user, world, "Nyt fra kommunen", public=True)
+    elsewhere = make_slide(as_user, world, "Uden sted", public=True)
+    play(as_user, world, "side", [side], "bibliotek", region="side")
+    play(as_user, world, "ticker", [ticker], "bibliotek", region="ticker")
+    make_public(as_user, world, "plejehjem")
+    admin.patch(f"displays/{world.displays['plejehjem']}", {"layout": "main-ticker"})
+    play(as_user, world, "nowhere", [elsewhere], "plejehjem", region="side")
+
+    html, parsed = page(client, "/public/bibliotek")
+    english, _parsed = page(client, "/public/bibliotek?lang=en")
+    titles = [item.findtext("title") for item in rss_items(client, "bibliotek")]
+
+    assert parsed.ids("slide-") == [mirror.open_house, mirror.xss, side, ticker]
+    # Each slide outside the main area says where it shows, in the page's language.
+    assert re.findall(r'<p class="regions">([^<]*)</p>', html) == ["Sidekolonne", "Nyhedsbånd"]
+    assert re.findall(r'<p class="regions">([^<]*)</p>', english) == ["Side column", "News ticker"]
+    assert {"Dagens møder", "Nyt fra kommunen"} <= set(titles)
+    # A region the screen's layout lacks shows nothing, so the mirror lists nothing.
+    care_home = page(client, "/public/social")[1].ids("slide-")
+    assert sorted(care_home) == sorted([mirror.open_house, mirror.xss, mirror.care_home_news])
+    assert elsewhere not in parsed.ids("slide-")
 
 
 def test_internal_slides_never_appear_in_page_fragment_or_feed(

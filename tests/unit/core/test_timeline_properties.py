@@ -1,9 +1,10 @@
 """Properties of the resolver's timelines over small random contents (DESIGN.md
 "Timeline"): they cover their range, split and join cleanly, agree with `now`, and are
-deterministic."""
+deterministic, in every region of the display's layout."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
@@ -11,7 +12,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from signage.core.layouts import LAYOUTS, REGIONS
 from signage.core.model import (
+    DEFAULT_REGION,
     AlertSpec,
     Content,
     DisplaySpec,
@@ -156,8 +159,9 @@ def scenarios(draw: st.DrawFn) -> tuple[Content, DisplaySpec, datetime, datetime
             recurrence=draw(recurrences(day)),
             tier=draw(st.sampled_from([Tier.CAMPAIGN, Tier.NORMAL, Tier.NORMAL, Tier.FALLBACK])),
             weight=draw(st.integers(1, 10)),
+            region=draw(st.sampled_from(REGIONS)),
         )
-        for sid in range(1, draw(st.integers(1, 4)) + 1)
+        for sid in range(1, draw(st.integers(1, 5)) + 1)
     )
     zone = draw(st.sampled_from(ZONES))
     start = datetime.combine(day, time(), tzinfo=UTC) + timedelta(
@@ -186,6 +190,7 @@ def scenarios(draw: st.DrawFn) -> tuple[Content, DisplaySpec, datetime, datetime
         locations=(10, 20),
         groups=frozenset({5}),
         power=power,
+        layout=draw(st.sampled_from(sorted(LAYOUTS))),
     )
     holidays = {"dk": frozenset({date(2026, 12, 25), date(2026, 3, 29), day + timedelta(days=1)})}
     content = Content(
@@ -218,16 +223,19 @@ def test_segments_are_ordered_contiguous_and_cover_the_range_exactly(
     scenario: tuple[Content, DisplaySpec, datetime, datetime],
 ) -> None:
     content, display, start, end = scenario
+    resolver = Resolver(content)
 
-    segments = all_in_utc(Resolver(content).timeline(display, start, end))
+    for region in resolver.regions(display):
+        segments = all_in_utc(resolver.timeline(display, start, end, region))
 
-    assert segments
-    assert segments[0].start == start
-    assert segments[-1].end == end
-    for segment in segments:
-        assert segment.start < segment.end
-    for earlier, later in pairwise(segments):
-        assert earlier.end == later.start
+        assert segments
+        assert segments[0].start == start
+        assert segments[-1].end == end
+        for segment in segments:
+            assert segment.start < segment.end
+            assert segment.region == region
+        for earlier, later in pairwise(segments):
+            assert earlier.end == later.start
 
 
 @PROPERTY_SETTINGS
@@ -239,11 +247,12 @@ def test_a_timeline_is_its_two_halves_joined_anchors_included(
     middle = midpoint(start, end, share)
     resolver = Resolver(content)
 
-    whole = all_in_utc(resolver.timeline(display, start, end))
-    left = all_in_utc(resolver.timeline(display, start, middle))
-    right = all_in_utc(Resolver(content).timeline(display, middle, end))
+    for region in resolver.regions(display):
+        whole = all_in_utc(resolver.timeline(display, start, end, region))
+        left = all_in_utc(resolver.timeline(display, start, middle, region))
+        right = all_in_utc(Resolver(content).timeline(display, middle, end, region))
 
-    assert join(left, right) == whole
+        assert join(left, right) == whole
 
 
 @PROPERTY_SETTINGS
@@ -253,17 +262,18 @@ def test_now_at_any_instant_is_the_timelines_entry_at_that_instant(
 ) -> None:
     content, display, start, end = scenario
     resolver = Resolver(content)
-    segments = resolver.timeline(display, start, end)
 
-    for share in shares:
-        instant = instant_in(start, end, share)
-        expected = segment_at(segments, instant)
+    for region in resolver.regions(display):
+        segments = resolver.timeline(display, start, end, region)
+        for share in shares:
+            instant = instant_in(start, end, share)
+            expected = segment_at(segments, instant)
 
-        now = resolver.now(display, instant)
+            now = resolver.now(display, instant, region)
 
-        assert in_utc(now.segment).same_answer(in_utc(expected))
-        assert now.segment.start.astimezone(UTC) <= instant < now.segment.end.astimezone(UTC)
-        assert now.index == expected_index(expected, instant)
+            assert in_utc(now.segment).same_answer(in_utc(expected))
+            assert now.segment.start.astimezone(UTC) <= instant < now.segment.end.astimezone(UTC)
+            assert now.index == expected_index(expected, instant)
 
 
 @PROPERTY_SETTINGS
@@ -275,11 +285,33 @@ def test_equal_inputs_give_an_equal_timeline_anchored_within_the_local_day(
     resolver = Resolver(content)
     zone = ZoneInfo(display.timezone)
 
-    first = all_in_utc(resolver.timeline(display, start, end))
-    again = all_in_utc(resolver.timeline(display, start, end))
-    afresh = all_in_utc(Resolver(content).timeline(display, start, end))
+    for region in resolver.regions(display):
+        first = all_in_utc(resolver.timeline(display, start, end, region))
+        again = all_in_utc(resolver.timeline(display, start, end, region))
+        afresh = all_in_utc(Resolver(content).timeline(display, start, end, region))
 
-    assert first == again == afresh
-    for segment in first:
-        midnight = local_instant(segment.start.astimezone(zone).date(), 0, zone)
-        assert midnight <= segment.anchor <= segment.start
+        assert first == again == afresh
+        for segment in first:
+            midnight = local_instant(segment.start.astimezone(zone).date(), 0, zone)
+            assert midnight <= segment.anchor <= segment.start
+
+
+@PROPERTY_SETTINGS
+@given(scenarios())
+def test_each_region_plays_only_its_own_schedules_and_only_main_shows_the_brand(
+    scenario: tuple[Content, DisplaySpec, datetime, datetime],
+) -> None:
+    content, display, start, end = scenario
+    resolver = Resolver(content)
+
+    for region in resolver.regions(display):
+        own = replace(content, schedules=tuple(s for s in content.schedules if s.region == region))
+        segments = all_in_utc(resolver.timeline(display, start, end, region))
+
+        assert segments == all_in_utc(Resolver(own).timeline(display, start, end, region))
+        for segment in segments:
+            if region == DEFAULT_REGION:
+                assert segment.blank or segment.tier is not None  # never an empty main
+            else:
+                assert segment.tier is not Tier.BRAND
+                assert segment.loop or segment.tier is None

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from signage.core.model import (
+    DEFAULT_REGION,
     AlertSpec,
     Content,
     DisplaySpec,
@@ -59,9 +60,16 @@ def schedule(
     recurrence: Recurrence | None = None,
     tier: Tier = Tier.NORMAL,
     weight: int = 1,
+    region: str = DEFAULT_REGION,
 ) -> ScheduleSpec:
     return ScheduleSpec(
-        schedule_id, playlist_id, target, recurrence or Recurrence(), tier=tier, weight=weight
+        schedule_id,
+        playlist_id,
+        target,
+        recurrence or Recurrence(),
+        tier=tier,
+        weight=weight,
+        region=region,
     )
 
 
