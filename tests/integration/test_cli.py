@@ -52,13 +52,13 @@ def test_db_upgrade_creates_the_database_and_import_then_export_round_trips(
     imported = signage(instance, "import", str(REPO))
     assert imported.returncode == 0, imported.stderr
     assert (
-        "created 6 display, 3 group, 8 location, 5 playlist, 7 schedule, 17 slide"
+        "created 6 display, 3 group, 8 location, 6 playlist, 8 schedule, 18 slide"
         in imported.stdout
     )
 
     exported = signage(instance, "export", str(tmp_path / "first"))
     assert exported.returncode == 0, exported.stderr
-    assert exported.stdout.strip() == f"exported 13 files to {tmp_path / 'first'}"
+    assert exported.stdout.strip() == f"exported 14 files to {tmp_path / 'first'}"
 
     again = signage(instance, "import", str(tmp_path / "first"))
     assert again.returncode == 0, again.stderr
@@ -73,7 +73,7 @@ def test_db_upgrade_creates_the_database_and_import_then_export_round_trips(
         p.relative_to(tmp_path / "second"): p.read_bytes()
         for p in (tmp_path / "second").rglob("*.yaml")
     }
-    assert len(first) == 13
+    assert len(first) == 14
     assert first == second
 
 

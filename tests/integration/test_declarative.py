@@ -209,7 +209,7 @@ def test_importing_the_demo_content_creates_the_municipality_approved_and_schedu
         "display": 6,
         "group": 3,
         "playlist": 6,
-        "slide": 17,
+        "slide": 18,
         "schedule": 8,
     }
     with database.transaction() as session:
@@ -284,7 +284,7 @@ def test_export_then_import_into_an_empty_database_round_trips_files_and_content
     report = run_import(fresh_database, tmp_path / "first", tmp_path / "other-media")
     run_export(fresh_database, tmp_path / "second", tmp_path / "other-media")
 
-    assert report.created["slide"] == 17
+    assert report.created["slide"] == 18
     assert files_of(tmp_path / "first") == files_of(tmp_path / "second")
     with database.transaction() as one, fresh_database.transaction() as two:
         assert snapshot(one) == snapshot(two)
