@@ -5,16 +5,14 @@ critical alert covers the whole screen."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page
-from sqlalchemy import text
 
 from tests.browser.conftest import SLIDE_S, Servers, open_kiosk, pair, playing, wait_for
 from tests.browser.test_kiosk import BACKOFF_CEILING_S, offline_ready
-from tests.databases import instance_database, instance_rows
+from tests.databases import instance_rows
 from tests.processes import signage
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -39,18 +37,6 @@ schedules:
     tier: normal
     region: ticker
 """
-
-
-def choose_layout(instance: Path, display: str, layout: str) -> None:
-    database = instance_database(instance)
-    try:
-        with database.engine.begin() as connection:
-            connection.execute(
-                text("UPDATE displays SET layout = :layout WHERE name = :name"),
-                {"layout": layout, "name": display},
-            )
-    finally:
-        database.dispose()
 
 
 def regions(page: Page) -> dict[str, dict[str, Any]]:
@@ -107,11 +93,15 @@ def covers(page: Page, selector: str, region: str, at: str = "middle") -> bool:
 def test_a_main_and_ticker_display_plays_both_through_an_outage_and_an_alert_covers_both(
     servers: Servers, kiosk_context
 ) -> None:
-    # The layout first, then the ticker's playlist and schedule: importing them builds
-    # the manifests of the displays they reach, with the layout.
-    choose_layout(servers.instance.path, "Reception", "main-ticker")
-    choose_layout(servers.instance.path, "Kantine", "main-side")  # nothing for its side
+    # The layouts and the ticker's playlist and schedule, imported as staff would write
+    # them: the import builds the manifests of the displays they reach.
     content = servers.instance.content
+    screens = content / "displays" / "testhus.yaml"
+    screens.write_text(
+        screens.read_text()
+        .replace("  - name: Reception\n", "  - name: Reception\n    layout: main-ticker\n")
+        .replace("  - name: Kantine\n", "  - name: Kantine\n    layout: main-side\n")
+    )  # the canteen has nothing for its side column
     (content / "playlists" / "nyhedsbaand.yaml").write_text(TICKER)
     imported = signage(servers.instance.path, "import", str(content))
     assert imported.returncode == 0, imported.stderr
