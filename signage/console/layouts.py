@@ -13,24 +13,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from signage.core.layouts import DEFAULT_LAYOUT, GRID, LAYOUTS, SIDE, TICKER, layout_of
-from signage.core.model import DEFAULT_REGION
+from signage.core.layouts import DEFAULT_LAYOUT, GRID, LAYOUTS, layout_of
+from signage.layout_names import LAYOUT_NAMES, REGION_NAMES
 from signage.screens import devices
 from signage.screens.models import Display, Group, Location
 
 INHERIT = "inherit"  # the form's value for "no layout of its own" (None in the database)
 FIELD = "layout"
-REGION_NAMES = {
-    DEFAULT_REGION: _l("Main area"),
-    SIDE: _l("Side column"),
-    TICKER: _l("News ticker"),
-}
-LAYOUT_NAMES = {
-    "full": _l("Full screen"),
-    "main-ticker": _l("Main area with a news ticker"),
-    "main-side": _l("Main area with a side column"),
-    "main-side-ticker": _l("Main area, side column and news ticker"),
-}
 UNKNOWN_LAYOUT = _l("Choose one of the layouts shown.")
 # The preview's size in pixels: a 16:9 screen, lying or standing.
 PREVIEW_PX = {"landscape": (240.0, 135.0), "portrait": (135.0, 240.0)}

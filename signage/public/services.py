@@ -24,12 +24,12 @@ from sqlalchemy.orm import Session
 from signage.accounts.permissions import LocationTree
 from signage.alerts.models import Alert
 from signage.alerts.services import ALL_ROOM
-from signage.console.layouts import REGION_NAMES
 from signage.content.models import Media, Rendition, Slide, SlideRevision
 from signage.content.renditions import thumb_name
 from signage.content.templates import PICTOGRAMS, is_web_address
 from signage.core.model import DEFAULT_REGION
 from signage.core.timeline import Resolver
+from signage.layout_names import REGION_NAMES
 from signage.public.texts import TEXT_FIELDS, Text, text_of, variants_of
 from signage.realtime import display_room, group_room, location_room, public_content_room
 from signage.scheduling.snapshot import Snapshot, display_specs, load_snapshot

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session
 
 from signage.accounts.permissions import Principal, Role
 from signage.console.base import error_sentence, location_choices, me, page, validate
-from signage.console.layouts import REGION_NAMES
 from signage.console.planning import rules
 from signage.console.planning.common import TIER_NAMES, as_int, form_values
 from signage.content.models import Playlist
@@ -28,6 +27,7 @@ from signage.core.model import DEFAULT_REGION
 from signage.crud import load_tree
 from signage.db import utcnow
 from signage.errors import Forbidden, SignageError
+from signage.layout_names import REGION_NAMES
 from signage.policy import MANAGER
 from signage.scheduling.models import Schedule
 from signage.scheduling.schemas import ScheduleIn, SchedulePatch
