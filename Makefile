@@ -53,13 +53,17 @@ format: install
 	$(VENV)/bin/ruff check --fix signage tests bench migrations
 	$(VENV)/bin/ruff format signage tests bench migrations
 
+# The suite on as many workers as the machine has cores (pytest-xdist); each worker
+# makes its own templates and databases (tests/databases.py). WORKERS=0 runs it in one.
+WORKERS ?= auto
+
 test: lint $(CHROMIUM)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(WORKERS)
 
 # The same suite with PostgreSQL as every test's database (tests/databases.py; the server
 # at SIGNAGE_TEST_POSTGRES_URL, by default 127.0.0.1:5432 as postgres). CI runs both.
 test-postgres: install $(CHROMIUM)
-	SIGNAGE_TEST_DATABASE=postgresql $(VENV)/bin/pytest
+	SIGNAGE_TEST_DATABASE=postgresql $(VENV)/bin/pytest -n $(WORKERS)
 
 clean:
 	rm -rf $(VENV) node_modules tests/oidc/node_modules instance .pytest_cache .mypy_cache .ruff_cache $(MO)

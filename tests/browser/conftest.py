@@ -8,6 +8,8 @@ cache and play exactly as a screen would.
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ import requests
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests import processes
-from tests.databases import instance_database
+from tests.databases import DATABASES, SQLITE_FILE, instance_database
 from tests.processes import PASSWORD, running, signage
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -126,18 +128,21 @@ class Server:
         return int(next(s["id"] for s in items if s["title"] == title))
 
 
-@pytest.fixture
-def instance(tmp_path: Path) -> Instance:
+@pytest.fixture(scope="session")
+def instance_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Instance]:
     """A migrated instance with the test content; a facility manager and an editor of
     the displays' location, and a communicator and an admin of the municipality (every
-    user's password is `PASSWORD`)."""
-    path = tmp_path / "instance"
-    content = tmp_path / "content"
+    user's password is `PASSWORD`). Made once per run through the CLI, as an operator
+    would; each test gets a copy (`instance`)."""
+    root = tmp_path_factory.mktemp("browser-template")
+    path = root / "instance"
+    content = root / "content"
     (content / "displays").mkdir(parents=True)
     (content / "playlists").mkdir(parents=True)
     (content / "displays" / "testby.yaml").write_text(ROOT)
     (content / "displays" / "testhus.yaml").write_text(LOCATION)
     (content / "playlists" / "testliste.yaml").write_text(PLAYLIST)
+    DATABASES.create(path, keep=True)
     for args in (("db", "upgrade"), ("import", str(content))):
         done = signage(path, *args)
         assert done.returncode == 0, done.stderr
@@ -156,7 +161,24 @@ def instance(tmp_path: Path) -> Instance:
         made = signage(path, "token", "add", email)
         assert made.returncode == 0, made.stderr
         tokens.append(made.stdout.strip())
-    return Instance(path, content, *tokens)
+    database = instance_database(path)
+    DATABASES.seal(database)
+    database.dispose()
+    yield Instance(path, content, *tokens)
+    DATABASES.drop(path)
+
+
+@pytest.fixture
+def instance(instance_template: Instance, tmp_path: Path) -> Iterator[Instance]:
+    """The test's own copy of the template instance: its folder (secret key and all),
+    its database and the YAML it was imported from."""
+    path = tmp_path / "instance"
+    content = tmp_path / "content"
+    shutil.copytree(instance_template.content, content)
+    shutil.copytree(instance_template.path, path, ignore=shutil.ignore_patterns(SQLITE_FILE + "*"))
+    DATABASES.create(path, instance_template.path)
+    yield dataclasses.replace(instance_template, path=path, content=content)
+    DATABASES.drop(path)
 
 
 class Servers:
