@@ -6,6 +6,7 @@ posted choice read back. Reads only; the page's own service writes the choice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import request
 from flask_babel import gettext as _
@@ -87,9 +88,12 @@ def preview(key: str, orientation: str) -> Preview:
 
 
 def chooser(
-    current: str, inherited: Inherited, orientation: str, problem: str | None = None
+    values: dict[str, Any],
+    problems: dict[str, str],
+    inherited: Inherited,
+    orientation: str = "both",
 ) -> Chooser:
-    """The options for a form whose posted (or stored) value is `current`. Both
+    """The options for a form with these (posted or stored) values and problems. Both
     orientations are drawn; the page shows `orientation` (or both), and the display page
     switches as its orientation field changes."""
 
@@ -103,7 +107,9 @@ def chooser(
         inherited.source,
     )
     options = [Option(key, layout_name(key), previews(key)) for key in LAYOUTS]
-    return Chooser((inherit, *options), current, orientation, problem)
+    return Chooser(
+        (inherit, *options), values.get(FIELD, INHERIT), orientation, problems.get(FIELD)
+    )
 
 
 # -- what "inherit" gives ---------------------------------------------------------------

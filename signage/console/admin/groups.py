@@ -68,18 +68,11 @@ def render_form(
     displays = session.scalars(
         select(Display).where(Display.location_id.in_(labels)).order_by(Display.name)
     )
-    chooser = None
-    if group is not None:
-        chooser = layouts.chooser(
-            values.get("layout", layouts.INHERIT),
-            layouts.inherited_by_group(session, group),
-            "both",
-            problems.get("layout"),
-        )
+    inherited = None if group is None else layouts.inherited_by_group(session, group)
     html = render_template(
         "console/admin/group.html",
         group=group,
-        layout=chooser,
+        layout=inherited and layouts.chooser(values, problems, inherited),
         locations=locations,
         displays=[(d, labels[d.location_id]) for d in displays],
         values=values,

@@ -91,18 +91,11 @@ def render_form(
     if location is not None:
         below = load_tree(session).subtree(location.id)
         parents = [(lid, label) for lid, label in parents if lid not in below]
-    chooser = None
-    if location is not None:
-        chooser = layouts.chooser(
-            values.get("layout", layouts.INHERIT),
-            layouts.inherited_by_location(session, location),
-            "both",
-            problems.get("layout"),
-        )
+    inherited = None if location is None else layouts.inherited_by_location(session, location)
     html = render_template(
         "console/admin/location.html",
         location=location,
-        layout=chooser,
+        layout=inherited and layouts.chooser(values, problems, inherited),
         is_top=location is not None and location.parent_id is None,
         parents=parents,
         timezones=timezones(),

@@ -216,10 +216,10 @@ def _display_page(
         values=values,
         problems=problems,
         layout=layouts.chooser(
-            values["layout"],
+            values,
+            problems,
             layouts.inherited_by_display(session, shown),
             orientation if orientation in ORIENTATIONS else shown.orientation,
-            problems.get("layout"),
         ),
         hints={"languages": LANGUAGES_HINT, "tags": TAGS_HINT},
         day_label=day_label,
