@@ -32,7 +32,8 @@ def shape(**properties: dict[str, Any]) -> dict[str, Any]:
 
 
 # A layout chosen for a display, group or location; null inherits (signage.core.layouts).
-LAYOUT_CHOICE = nullable({"enum": list(LAYOUTS)})
+LAYOUT = {"enum": list(LAYOUTS)}
+LAYOUT_CHOICE = nullable(LAYOUT)
 REGION = {"enum": list(REGIONS)}
 RECT = shape(name=REGION, x=INT, y=INT, w=INT, h=INT)
 
@@ -411,7 +412,10 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
                 "200": answer(
                     "The timeline",
                     shape(
-                        display=INT, **{"from": TIME, "to": TIME}, segments=array(ref("Segment"))
+                        display=INT,
+                        layout=LAYOUT,
+                        **{"from": TIME, "to": TIME},
+                        segments=array(ref("Segment")),
                     ),
                 ),
                 **ERRORS,
@@ -432,6 +436,7 @@ def _other_paths(components: dict[str, Any]) -> dict[str, Any]:
                     "The answer",
                     shape(
                         display=INT,
+                        layout=LAYOUT,
                         region=STR,
                         at=TIME,
                         index=nullable(INT),

@@ -201,10 +201,11 @@ def displays_timeline(item_id: int) -> Response:
     session = db_session()
     display = DisplayService().get(session, principal(), item_id)
     start, end = instant_arg("from"), instant_arg("to")
-    segments = resolving.timeline(session, display.id, start, end, locale())
+    layout, segments = resolving.timeline(session, display.id, start, end, locale())
     return jsonify(
         {
             "display": display.id,
+            "layout": layout,
             "from": start.isoformat(),
             "to": end.isoformat(),
             "segments": [segment_json(s) for s in segments],

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from signage.core.layouts import layout_of
 from signage.core.model import Now, Segment
 from signage.core.timeline import Resolver
 from signage.errors import ValidationFailed
@@ -36,7 +37,8 @@ def _snapshot(session: Session, display_id: int, now: datetime, locale: Locale) 
 
 def timeline(
     session: Session, display_id: int, start: datetime, end: datetime, locale: Locale
-) -> list[Segment]:
+) -> tuple[str, list[Segment]]:
+    """(the layout the display uses, its segments in every region of that layout)."""
     if end <= start:
         raise ValidationFailed("'to' must come after 'from'")
     if end - start > MAX_TIMELINE_SPAN:
@@ -47,14 +49,15 @@ def timeline(
     segments: list[Segment] = []
     for region in resolver.regions(display):
         segments += resolver.timeline(display, start, end, region)
-    return segments
+    return layout_of(display.layout).key, segments
 
 
 def now(
     session: Session, display_id: int, at: datetime, region: str, locale: Locale
 ) -> dict[str, Any]:
     snapshot = _snapshot(session, display_id, at, locale)
-    answer: Now = Resolver(snapshot.content).now(snapshot.displays[display_id], at, region)
+    display = snapshot.displays[display_id]
+    answer: Now = Resolver(snapshot.content).now(display, at, region)
     segment = segment_json(answer.segment)
     loop = []
     for entry in segment["loop"]:
@@ -63,6 +66,7 @@ def now(
         loop.append({**entry, "slide": slide})
     return {
         "display": display_id,
+        "layout": layout_of(display.layout).key,
         "region": region,
         "at": at.isoformat(),
         "index": answer.index,

@@ -124,6 +124,32 @@ def test_an_unknown_region_is_refused_when_asking_what_plays_now(
     assert "main, side, ticker" in response.get_json()["error"]["message"]
 
 
+def test_now_and_the_timeline_name_the_layout_the_display_uses_inherited_or_its_own(
+    as_user: Any, world: World
+) -> None:
+    admin, viewer = as_user("admin"), as_user("viewer")
+    bibliotek = world.displays["bibliotek"]
+
+    def used() -> tuple[str, str, list[str]]:
+        now = viewer.get(f"displays/{bibliotek}/now").get_json()
+        timeline = viewer.get(
+            f"displays/{bibliotek}/timeline",
+            query_string={"from": "2026-12-01T00:00:00Z", "to": "2026-12-01T06:00:00Z"},
+        ).get_json()
+        return (
+            now["layout"],
+            timeline["layout"],
+            sorted({s["region"] for s in timeline["segments"]}),
+        )
+
+    assert used() == ("full", "full", ["main"])
+    admin.patch(f"locations/{world.locations['kultur']}", {"layout": "main-ticker"})
+    assert admin.get(f"displays/{bibliotek}").get_json()["layout"] is None  # its own: none
+    assert used() == ("main-ticker", "main-ticker", ["main", "ticker"])
+    admin.patch(f"displays/{bibliotek}", {"layout": "main-side"})
+    assert used() == ("main-side", "main-side", ["main", "side"])
+
+
 def test_a_layout_choice_rebuilds_the_manifests_of_the_displays_it_reaches(
     as_user: Any,
     world: World,

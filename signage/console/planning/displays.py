@@ -269,7 +269,7 @@ def week_of_display(session: Session, shown: Display) -> Week:
     today = utcnow().astimezone(zone).date()
     start = datetime.combine(today, datetime.min.time(), tzinfo=zone)
     end = datetime.combine(today + timedelta(days=7), datetime.min.time(), tzinfo=zone)
-    segments = resolving.timeline(session, shown.id, start, end, locale())
+    _, segments = resolving.timeline(session, shown.id, start, end, locale())
     ids = {entry.slide for segment in segments for entry in segment.loop}
     titles = dict(session.execute(select(Slide.id, Slide.title).where(Slide.id.in_(ids))).all())
     regions = sorted({s.region for s in segments}, key=lambda r: (r != DEFAULT_REGION, r))
