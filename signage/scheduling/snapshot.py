@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import holidays as holiday_calendars
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from signage.accounts.services import get_brand
@@ -234,7 +234,12 @@ def display_specs(
     locations = {loc.id: loc for loc in session.scalars(select(Location))}
     tag_groups: dict[str, set[int]] = {}
     group_layouts: dict[int, str] = {}
-    for group in session.scalars(select(Group)):
+    # Only what membership by tag and layout inheritance need, of the groups that have it.
+    for group in session.execute(
+        select(Group.id, Group.tag, Group.layout).where(
+            or_(Group.tag.is_not(None), Group.layout.is_not(None))
+        )
+    ):
         if group.tag is not None:
             tag_groups.setdefault(group.tag, set()).add(group.id)
         if group.layout:
