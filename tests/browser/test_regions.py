@@ -168,9 +168,19 @@ def test_a_main_and_ticker_display_plays_both_through_an_outage_and_an_alert_cov
         10,
         "the queued plays are sent",
     )
-    rows = instance_rows(servers.instance.path, "SELECT DISTINCT slide_id, region FROM play_events")
-    played = {(str(slide), region) for slide, region in rows}
-    assert {region for _, region in played} == {"main", "ticker"}, played
+
+    def stored() -> set[tuple[str, str]]:
+        rows = instance_rows(
+            servers.instance.path, "SELECT DISTINCT slide_id, region FROM play_events"
+        )
+        return {(str(slide), region) for slide, region in rows}
+
+    # The server takes plays at once and writes them in batches, a second or so apart.
+    played = wait_for(
+        lambda: {region for _, region in stored()} == {"main", "ticker"} and stored(),
+        10,
+        "plays of both regions are stored",
+    )
     assert all((region == "ticker") == (slide in ticker_slides) for slide, region in played)
 
     sent = server.api(
