@@ -3,13 +3,18 @@ for the API, a page for the console), nothing of our internals, and nothing stor
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import column, func, inspect, select, table
 
 from signage.db import Database
 
-LEAKS = ("Traceback", 'File "', ".py", "/work/", "site-packages", "sqlalchemy", "psycopg")
+LEAKS = ("Traceback", 'File "', "/work/", "site-packages", "sqlalchemy", "psycopg")
+# A Python file's name (`views.py`, `app.py:12`) as a traceback or a path gives it away.
+SOURCE_FILE = re.compile(r"\w\.py\b")
+# The page's CSRF token is random base64 with dots, so ".py…" turns up in it now and then.
+CSRF_TOKEN = re.compile(r'(name="csrf-token" content|name="csrf_token" value)="[^"]*"')
 # Written in batches after the request that brought them, or by the request's own
 # bookkeeping: they may move while a refused request stores nothing.
 BUFFERED = frozenset({"play_events", "play_marks", "display_outages", "alert_deliveries"})
@@ -36,6 +41,8 @@ def assert_no_leak(response: Any) -> None:
     raw = response.get_data(as_text=True)
     for leak in LEAKS:
         assert leak not in raw, f"{leak!r} leaked into {raw[:500]!r}"
+    source = SOURCE_FILE.search(CSRF_TOKEN.sub("", raw))
+    assert source is None, f"a source file's name leaked into {raw[:500]!r}"
 
 
 def row_counts(database: Database) -> dict[str, int]:
