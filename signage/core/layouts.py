@@ -132,8 +132,10 @@ def chosen_layout(
     display: str | None, groups: list[str | None], locations: list[str | None]
 ) -> str:
     """The layout a display uses: its own, else the first of its groups' (in the order
-    given: by group id), else the nearest location's up the chain, else the full screen."""
+    given: by group id), else the nearest location's up the chain, else the full screen.
+    A stored key no longer known still counts there, as the full screen: the answer is
+    always a known key."""
     for key in (display, *groups, *locations):
         if key:
-            return key
+            return layout_of(key).key
     return DEFAULT_LAYOUT

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from signage.core.layouts import layout_of
 from signage.core.model import Now, Segment
 from signage.core.timeline import Resolver
 from signage.errors import ValidationFailed
@@ -49,7 +48,7 @@ def timeline(
     segments: list[Segment] = []
     for region in resolver.regions(display):
         segments += resolver.timeline(display, start, end, region)
-    return layout_of(display.layout).key, segments
+    return display.layout, segments
 
 
 def now(
@@ -66,7 +65,7 @@ def now(
         loop.append({**entry, "slide": slide})
     return {
         "display": display_id,
-        "layout": layout_of(display.layout).key,
+        "layout": display.layout,
         "region": region,
         "at": at.isoformat(),
         "index": answer.index,

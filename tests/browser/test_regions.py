@@ -169,18 +169,16 @@ def test_a_main_and_ticker_display_plays_both_through_an_outage_and_an_alert_cov
         "the queued plays are sent",
     )
 
-    def stored() -> set[tuple[str, str]]:
+    def stored() -> set[tuple[str, str]] | None:
+        """The (slide, region) pairs played, once both regions have some."""
         rows = instance_rows(
             servers.instance.path, "SELECT DISTINCT slide_id, region FROM play_events"
         )
-        return {(str(slide), region) for slide, region in rows}
+        played = {(str(slide), region) for slide, region in rows}
+        return played if {region for _, region in played} == {"main", "ticker"} else None
 
     # The server takes plays at once and writes them in batches, a second or so apart.
-    played = wait_for(
-        lambda: {region for _, region in stored()} == {"main", "ticker"} and stored(),
-        10,
-        "plays of both regions are stored",
-    )
+    played = wait_for(stored, 10, "plays of both regions are stored")
     assert all((region == "ticker") == (slide in ticker_slides) for slide, region in played)
 
     sent = server.api(

@@ -100,8 +100,9 @@ def test_a_known_key_is_its_layout() -> None:
         (None, [None], [None, "main-side-ticker", "main-side"], "main-side-ticker"),
         (None, [], [None, None], "full"),
         ("", [""], [""], "full"),
+        (None, ["retired"], ["main-ticker"], "full"),
     ],
-    ids=["own", "first-group-with-one", "nearest-location", "none", "empty-is-none"],
+    ids=["own", "first-group-with-one", "nearest-location", "none", "empty-is-none", "unknown"],
 )
 def test_a_display_uses_its_own_layout_else_a_groups_else_the_nearest_locations(
     display: str | None, groups: list[str | None], locations: list[str | None], expected: str
