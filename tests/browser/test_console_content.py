@@ -69,7 +69,7 @@ def upload(page: Page, picture: Path) -> int:
     page.click("#upload-form button[type=submit]")
     wait_for(
         lambda: page.evaluate("document.getElementById('upload-progress').value") == 100,
-        30,
+        90,
         "the upload's progress bar reaches 100 %",
     )
     state = "#upload-result [data-media-progress]"

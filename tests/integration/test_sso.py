@@ -52,6 +52,7 @@ def provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
 
 @pytest.fixture
 def app(settings: Settings, provider: Provider) -> Iterator[Flask]:
+    provider.ensure_running(node_or_skip())
     provider.accounts.clear()
     provider.set_tamper(False)
     oidc = OidcSettings(
