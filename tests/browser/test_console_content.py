@@ -65,11 +65,14 @@ def preview_text(page: Page, selector: str = PREVIEW, what: str = ".heading") ->
 def upload(page: Page, picture: Path) -> int:
     """Upload on the media page; wait for the bar to fill and the renditions to be ready."""
     page.click("nav a[href='/console/media']")
+    # Loaded, so the form sends through htmx: a form sent before htmx took it over would
+    # go as a plain page request, with no progress bar.
+    page.wait_for_url("**/console/media")
     page.set_input_files("#upload-file", str(picture))
     page.click("#upload-form button[type=submit]")
     wait_for(
         lambda: page.evaluate("document.getElementById('upload-progress').value") == 100,
-        90,
+        30,
         "the upload's progress bar reaches 100 %",
     )
     state = "#upload-result [data-media-progress]"
