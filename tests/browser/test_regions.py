@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page
 
 from tests.browser.conftest import SLIDE_S, Servers, open_kiosk, pair, playing, wait_for
-from tests.browser.test_kiosk import BACKOFF_CEILING_S, offline_ready
+from tests.browser.test_kiosk import BACKOFF_CEILING_S, offline_ready, queued_plays, send_queued
 from tests.databases import instance_rows
 from tests.processes import signage
 
@@ -155,6 +155,7 @@ def test_a_main_and_ticker_display_plays_both_through_an_outage_and_an_alert_cov
     playing(page, within_s=10)
     assert_both_advance(page, "after a reload without the server")
 
+    queued = queued_plays(page)
     servers.start()
     wait_for(
         lambda: page.evaluate("Infotavle.player.state.connected"),
@@ -162,12 +163,7 @@ def test_a_main_and_ticker_display_plays_both_through_an_outage_and_an_alert_cov
         "the kiosk reconnects",
     )
     # What each region played, the outage included, reaches the server with its region.
-    page.evaluate("Infotavle.player.flushPlays()")
-    wait_for(
-        lambda: page.evaluate("localStorage.getItem('infotavle.plays')") == "[]",
-        10,
-        "the queued plays are sent",
-    )
+    send_queued(page, queued)
 
     def stored() -> set[tuple[str, str]] | None:
         """The (slide, region) pairs played, once both regions have some."""
@@ -178,7 +174,7 @@ def test_a_main_and_ticker_display_plays_both_through_an_outage_and_an_alert_cov
         return played if {region for _, region in played} == {"main", "ticker"} else None
 
     # The server takes plays at once and writes them in batches, a second or so apart.
-    played = wait_for(stored, 10, "plays of both regions are stored")
+    played = wait_for(stored, 20, "plays of both regions are stored")
     assert all((region == "ticker") == (slide in ticker_slides) for slide, region in played)
 
     sent = server.api(
