@@ -44,14 +44,6 @@ def seconds_into_showing(page: Page) -> float:
     )
 
 
-def showing(page: Page) -> tuple[str, str]:
-    """The visible slide and when its showing began by the timeline."""
-    return page.evaluate(  # type: ignore[no-any-return]
-        "(() => { const d = document.getElementById('stage').dataset;"
-        " return [d.slideId || '', d.entryStart || '']; })()"
-    )
-
-
 # Kept in the page: each switch of #stage to another timeline entry, and when it came.
 RECORD_SWITCHES = """() => {
   window.switches = [];
