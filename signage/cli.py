@@ -173,6 +173,46 @@ def token_add(email: str, scope: str | None, name: str) -> None:
     click.echo(raw)  # only once committed: a printed token always works
 
 
+@token.command("list", help="List API tokens (never the secrets): id, user, name, scope, use.")
+@click.argument("email", required=False)
+def token_list(email: str | None) -> None:
+    from signage.accounts.services import list_tokens
+
+    with _database(_settings()).transaction() as session:
+        rows = list_tokens(session, email)
+        lines = [
+            "\t".join(
+                (
+                    str(token.id),
+                    owner,
+                    token.name or "-",
+                    token.scope or "grants",
+                    f"created {token.created_at:%Y-%m-%d %H:%M}",
+                    f"used {token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "unused",
+                    f"revoked {token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "valid",
+                )
+            )
+            for token, owner in rows
+        ]
+    click.echo("\n".join(lines) if lines else "no API tokens")
+
+
+@token.command("revoke", help="Revoke the API token with this id (from 'token list').")
+@click.argument("token_id", type=click.IntRange(min=1, max=2**31 - 1))
+def token_revoke(token_id: int) -> None:
+    from signage.accounts.models import User
+    from signage.accounts.services import revoke_token
+    from signage.errors import SignageError
+
+    try:
+        with _database(_settings()).transaction() as session:
+            user = session.get(User, revoke_token(session, token_id).user_id)
+            owner = user.email if user else "?"
+    except SignageError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"revoked API token {token_id} of {owner}")  # once committed
+
+
 @cli.command("import", help="Upsert declarative content from DIR (displays/ and playlists/).")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--prune", is_flag=True, help="also delete what DIR does not describe")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from signage import audit
@@ -16,7 +19,7 @@ from signage.content.models import Media
 from signage.core.contrast import AA_TEXT_RATIO, weak_pairs
 from signage.crud import CrudService, flush_or_conflict, get_or_404, load_tree, require_write
 from signage.db import utcnow
-from signage.errors import Conflict, Forbidden, ValidationFailed
+from signage.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from signage.monitoring.models import Notification, OutgoingMail
 from signage.screens.models import Location
 
@@ -31,6 +34,10 @@ DEFAULT_BRAND: dict[str, Any] = {
     },
     "font": "system-ui",
 }
+
+log = logging.getLogger(__name__)
+# How often a token's last use is written: the mark costs a write of its own.
+TOKEN_USE_STEP = timedelta(minutes=5)
 
 
 def principal_for_user(session: Session, user: User) -> Principal:
@@ -52,12 +59,26 @@ def principal_for_token(session: Session, raw: str) -> Principal | None:
     user = session.get(User, token.user_id)
     if user is None or not user.active:
         return None
-    token.last_used_at = utcnow()
+    _mark_used(session, token)
     principal = principal_for_user(session, user)
     if token.scope is not None:
         principal.grants = ()
         principal.scope = token.scope
     return principal
+
+
+def _mark_used(session: Session, token: ApiToken) -> None:
+    """Note when the token was last used (`signage token list` shows it), at most every
+    TOKEN_USE_STEP, in a transaction of its own: the request's own is rolled back when it
+    only reads. A failed write does not fail the request; the next use tries again."""
+    now = utcnow()
+    if token.last_used_at is not None and now - token.last_used_at < TOKEN_USE_STEP:
+        return
+    try:
+        with Session(session.get_bind()) as own, own.begin():
+            own.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+    except OperationalError as exc:
+        log.warning("could not note the use of API token %s: %s", token.id, exc)
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:
@@ -79,9 +100,45 @@ def create_token(session: Session, user: User, scope: str | None = None, name: s
     if scope is not None and scope not in Scope.ALL:
         raise ValidationFailed(f"unknown scope {scope!r}; scopes are {', '.join(Scope.ALL)}")
     raw = new_token()
-    session.add(ApiToken(user_id=user.id, token_hash=hash_token(raw), scope=scope, name=name))
+    token = ApiToken(user_id=user.id, token_hash=hash_token(raw), scope=scope, name=name)
+    session.add(token)
     session.flush()
+    audit.record(
+        session,
+        system_principal(session),
+        "api_token.create",
+        "api_token",
+        token.id,
+        details={"user_id": user.id, "name": name, "scope": scope},
+    )
     return raw
+
+
+def list_tokens(session: Session, email: str | None = None) -> list[tuple[ApiToken, str]]:
+    """Every API token with its user's email, oldest first; with `email`, that user's."""
+    query = select(ApiToken, User.email).join(User, User.id == ApiToken.user_id)
+    if email is not None:
+        query = query.where(User.email == email.strip().lower())
+    return [(token, owner) for token, owner in session.execute(query.order_by(ApiToken.id))]
+
+
+def revoke_token(session: Session, token_id: int) -> ApiToken:
+    """Revoke one API token: the next request with it gets 401. Others stay valid."""
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"there is no API token {token_id}; 'signage token list' shows them")
+    if token.revoked_at is not None:
+        raise Conflict(f"API token {token_id} was revoked at {token.revoked_at:%Y-%m-%d %H:%M}")
+    token.revoked_at = utcnow()
+    audit.record(
+        session,
+        system_principal(session),
+        "api_token.revoke",
+        "api_token",
+        token.id,
+        details={"user_id": token.user_id, "name": token.name},
+    )
+    return token
 
 
 class UserService(CrudService[User]):

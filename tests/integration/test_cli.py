@@ -20,7 +20,7 @@ from signage.accounts.services import authenticate
 from signage.config import Settings
 from signage.db import Database
 from signage.screens.models import Location
-from tests.databases import instance_database
+from tests.databases import instance_database, instance_rows
 from tests.factories import World
 from tests.processes import PASSWORD, REPO, running, signage
 
@@ -239,6 +239,58 @@ def test_token_add_refuses_an_unknown_scope_or_user(
     assert result.returncode != 0
     assert reason in result.stderr
     assert result.stdout == ""
+
+
+def test_token_list_shows_tokens_without_secrets_and_revoke_stops_just_that_one(
+    instance: Path,
+    world: World,
+    client: FlaskClient,
+) -> None:
+    kept = signage(instance, "token", "add", "manager@example.dk", "--name", "intranet")
+    leaked = signage(instance, "token", "add", "manager@example.dk", "--name", "gammelt script")
+    kept_token, leaked_token = kept.stdout.strip(), leaked.stdout.strip()
+    assert bearer(client, leaked_token).status_code == 200  # used once: the list says so
+
+    listed = signage(instance, "token", "list", "Manager@example.dk")
+    assert listed.returncode == 0, listed.stderr
+    # The world's own token for this user comes first, then these two, oldest first.
+    rows = [line.split("\t") for line in listed.stdout.splitlines()][-2:]
+    assert {line.split("\t")[1] for line in listed.stdout.splitlines()} == {"manager@example.dk"}
+    assert [(row[1], row[2], row[3]) for row in rows] == [
+        ("manager@example.dk", "intranet", "grants"),
+        ("manager@example.dk", "gammelt script", "grants"),
+    ]
+    assert rows[0][5] == "unused"
+    assert rows[1][5].startswith("used ")
+    assert kept_token not in listed.stdout
+    assert leaked_token not in listed.stdout
+    leaked_id = rows[1][0]
+
+    revoked = signage(instance, "token", "revoke", leaked_id)
+    assert revoked.returncode == 0, revoked.stderr
+    assert revoked.stdout.strip() == f"revoked API token {leaked_id} of manager@example.dk"
+    assert bearer(client, leaked_token).status_code == 401
+    assert bearer(client, kept_token).status_code == 200
+    again = signage(instance, "token", "list", "manager@example.dk")
+    assert again.stdout.splitlines()[-1].split("\t")[6].startswith("revoked ")
+    assert again.stdout.splitlines()[-2].split("\t")[6] == "valid"
+
+    twice = signage(instance, "token", "revoke", leaked_id)
+    assert twice.returncode != 0
+    assert f"API token {leaked_id} was revoked at" in twice.stderr
+    unknown = signage(instance, "token", "revoke", "999999")
+    assert unknown.returncode != 0
+    assert "there is no API token 999999" in unknown.stderr
+    assert signage(instance, "token", "list", "nobody@example.dk").stdout.strip() == (
+        "no API tokens"
+    )
+
+    logged = instance_rows(
+        instance,
+        "SELECT action, entity_id FROM audit_events WHERE entity_kind = 'api_token'",
+    )
+    assert ("api_token.revoke", int(leaked_id)) in logged
+    assert ("api_token.create", int(leaked_id)) in logged
 
 
 # -- serving ------------------------------------------------------------------------------
