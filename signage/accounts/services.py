@@ -103,15 +103,14 @@ def create_token(session: Session, user: User, scope: str | None = None, name: s
     token = ApiToken(user_id=user.id, token_hash=hash_token(raw), scope=scope, name=name)
     session.add(token)
     session.flush()
-    audit.record(
-        session,
-        system_principal(session),
-        "api_token.create",
-        "api_token",
-        token.id,
-        details={"user_id": user.id, "name": name, "scope": scope},
-    )
+    _audit_token(session, "api_token.create", token)
     return raw
+
+
+def _audit_token(session: Session, action: str, token: ApiToken) -> None:
+    """Tokens are made and revoked from the command line: the actor is the system."""
+    details = {"user_id": token.user_id, "name": token.name, "scope": token.scope}
+    audit.record(session, None, action, "api_token", token.id, details=details)
 
 
 def list_tokens(session: Session, email: str | None = None) -> list[tuple[ApiToken, str]]:
@@ -130,14 +129,7 @@ def revoke_token(session: Session, token_id: int) -> ApiToken:
     if token.revoked_at is not None:
         raise Conflict(f"API token {token_id} was revoked at {token.revoked_at:%Y-%m-%d %H:%M}")
     token.revoked_at = utcnow()
-    audit.record(
-        session,
-        system_principal(session),
-        "api_token.revoke",
-        "api_token",
-        token.id,
-        details={"user_id": token.user_id, "name": token.name},
-    )
+    _audit_token(session, "api_token.revoke", token)
     return token
 
 
