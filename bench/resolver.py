@@ -17,12 +17,14 @@ import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 
 from bench.world import Municipality, build
 from signage.core.model import DisplaySpec, ScheduleSpec, Segment, Target, TargetKind
 from signage.core.timeline import Resolver, reaches
 from signage.scheduling.manifests import ManifestWriter
+from signage.scheduling.propagator import STORE_BATCH
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 FULL_TARGET_S = 10.0
@@ -74,8 +76,14 @@ def manifests(
 def versions(
     writer: ManifestWriter, resolver: Resolver, displays: list[DisplaySpec]
 ) -> dict[int, str]:
-    """Manifest versions through the propagator's batch path (ours and naive alike)."""
-    return {d.id: version for d, version, _, _ in writer.build_many(resolver, displays, NOW)}
+    """Manifest versions through the propagator's path (ours and naive alike): built
+    lazily, with a store batch of texts held at a time as the propagator holds them
+    until it has written them."""
+    found: dict[int, str] = {}
+    built = writer.build_many(resolver, displays, NOW)
+    while batch := list(islice(built, STORE_BATCH)):
+        found.update((display.id, version) for display, version, _, _ in batch)
+    return found
 
 
 def active_on(world: Municipality, target: Target) -> list[ScheduleSpec]:

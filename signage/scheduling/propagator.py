@@ -8,9 +8,10 @@ the database, so a change written by another process (`signage import`) is found
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from itertools import islice
 
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -37,6 +38,9 @@ STATE_NAME = "manifests"
 MAX_CHANGES_PER_RUN = 50_000
 CHANGE_LOG_LOCK_TIMEOUT_MS = 1000  # the longest new writers of changes wait for a run
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a lock_timeout
+# Manifests written a transaction: a batch is built, then stored, then the next is built,
+# so a fleet's texts (~150 KB a display) are never all in memory at once.
+STORE_BATCH = 250
 
 
 def no_publish(display_id: int, version: str) -> None:
@@ -103,7 +107,7 @@ class Propagator:
             if state is not None and not changes:
                 return []
             if state is not None and self._is_warm_for(changes):
-                built = self._compute_schedule_changes(session, changes)
+                built: Iterable[Built] = self._compute_schedule_changes(session, changes)
             else:
                 # The first run gives every display a manifest.
                 affected = affected_displays(session, changes) if state else EVERY_DISPLAY
@@ -140,13 +144,16 @@ class Propagator:
 
     def compute(
         self, session: Session, displays: set[int] | None, *, keep_warm: bool = True
-    ) -> list[Built]:
-        """Resolve manifests without writing anything.
+    ) -> Iterator[Built]:
+        """Manifests, resolved without writing anything: the snapshot is read here, and
+        each manifest is built from it as the result is read (the session need not be
+        open by then).
 
         SQLite under gevent: a greenlet that yields while holding the write lock stalls
-        every other writer in the process (the busy handler blocks the hub), so all the
-        slow work happens here, in a read, and `store` writes in one short transaction.
-        The snapshot read here stays warm for the schedule changes that follow.
+        every other writer in the process (the busy handler blocks the hub), so the slow
+        work never happens in a write: `store` builds each batch before it opens the
+        batch's short transaction. The snapshot read here stays warm for the schedule
+        changes that follow.
         """
         now = self.clock()
         snapshot = load_snapshot(
@@ -166,17 +173,19 @@ class Propagator:
         )
         return self._build(warm, chosen, now)
 
-    def _build(self, warm: _Warm, displays: Iterable[DisplaySpec], now: datetime) -> list[Built]:
-        return [
+    def _build(
+        self, warm: _Warm, displays: Iterable[DisplaySpec], now: datetime
+    ) -> Iterator[Built]:
+        return (
             Built(
                 display.id, version, text, until, rebuild_time(display, now), now, display.locations
             )
             for display, version, text, until in warm.writer.build_many(
                 warm.resolver, displays, now
             )
-        ]
+        )
 
-    def _compute_schedule_changes(self, session: Session, changes: list[Change]) -> list[Built]:
+    def _compute_schedule_changes(self, session: Session, changes: list[Change]) -> Iterator[Built]:
         """Schedule changes on the warm snapshot: read only the changed rows, patch the
         resolver, and rebuild only the displays the old and new targets reach."""
         warm = self._warm
@@ -194,19 +203,35 @@ class Propagator:
             targets |= {spec.target for spec in (old, new) if spec is not None}
         return self._build(warm, warm.reached(targets), self.clock())
 
-    def store(self, built: list[Built], last_change_id: int | None = None) -> list[tuple[int, str]]:
-        """Write manifests (and how far the change log was read); publish those that changed.
+    def store(
+        self, built: Iterable[Built], last_change_id: int | None = None
+    ) -> list[tuple[int, str]]:
+        """Write manifests, STORE_BATCH to a transaction, and with the last batch how far
+        the change log was read; publish those that changed as each batch commits.
 
-        Another process (a kiosk's first fetch in the web process) may insert the same
-        manifest meanwhile: then the write is done once more, as updates."""
-        try:
-            published = self._store(built, last_change_id)
-        except IntegrityError:
-            published = self._store(built, last_change_id)
-        for display_id, version in published:
-            self.publish(display_id, version)
-        if built:
-            self.rebuilt({location for item in built for location in item.locations})
+        A run cut short leaves the log where it was, so the next run builds them all
+        again. Another process (a kiosk's first fetch in the web process) may insert the
+        same manifest meanwhile: then the batch is written once more, as updates."""
+        published: list[tuple[int, str]] = []
+        locations: set[int] = set()
+        items = iter(built)
+        while True:
+            batch = list(islice(items, STORE_BATCH))
+            last = len(batch) < STORE_BATCH
+            if batch or (last and last_change_id is not None):
+                mark = last_change_id if last else None
+                try:
+                    stored = self._store(batch, mark)
+                except IntegrityError:
+                    stored = self._store(batch, mark)
+                for display_id, version in stored:
+                    self.publish(display_id, version)
+                published += stored
+                locations.update(location for item in batch for location in item.locations)
+            if last:
+                break
+        if locations:
+            self.rebuilt(locations)
         return published
 
     def _store(self, built: list[Built], last_change_id: int | None) -> list[tuple[int, str]]:

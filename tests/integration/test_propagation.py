@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from signage.db import Database
+from signage.scheduling import propagator as propagation
 from signage.scheduling.models import Change, Manifest, PropagatorState
-from signage.scheduling.propagator import Propagator
-from tests.factories import World
+from signage.scheduling.propagator import Built, Propagator
+from tests.factories import World, add_display
 
 NOW = datetime(2026, 11, 26, 11, 0, tzinfo=UTC)  # a Thursday
 
@@ -255,3 +257,46 @@ def test_a_playlist_made_while_no_schedule_reaches_it_plays_once_it_is_scheduled
         assert manifest is not None
         body = json.loads(manifest.body)
     assert any(entry["slide"] == slide for s in body["segments"] for entry in s["loop"])
+
+
+def test_a_run_cut_short_between_batches_is_finished_by_the_next_and_none_published_twice(
+    world: World,
+    database: Database,
+    propagator: Propagator,
+    published: list[tuple[int, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Manifests are stored a batch at a time and published as each batch commits; the
+    change log moves only with the last batch."""
+    monkeypatch.setattr(propagation, "STORE_BATCH", 2)
+    with database.transaction() as session:
+        added = {add_display(session, world.locations["bibliotek"], n) for n in "ABC"}
+    fleet = set(world.displays.values()) | added  # five displays: batches of 2, 2 and 1
+    store = Propagator._store
+    batches: list[list[int]] = []
+
+    def store_until_the_database_goes(
+        self: Propagator, batch: list[Built], last_change_id: int | None
+    ) -> list[tuple[int, str]]:
+        batches.append([b.display_id for b in batch])
+        if len(batches) == 2:
+            raise OperationalError("UPDATE manifests", {}, Exception("database is locked"))
+        return store(self, batch, last_change_id)
+
+    monkeypatch.setattr(Propagator, "_store", store_until_the_database_goes)
+    with pytest.raises(OperationalError):
+        propagator.run_once()
+    first = {d for d, _ in published}
+    assert first == set(batches[0])
+    assert len(first) == 2
+    with database.sessions() as session:
+        assert session.get(PropagatorState, "manifests") is None  # the log did not move
+        assert set(session.scalars(select(Manifest.display_id))) == first
+
+    monkeypatch.setattr(Propagator, "_store", store)
+    published.clear()
+    propagator.run_once()
+    assert sorted(d for d, _ in published) == sorted(fleet - first)
+    with database.sessions() as session:
+        assert set(session.scalars(select(Manifest.display_id))) == fleet
+    assert propagator.run_once() == []  # the log moved past the changes with the last batch
