@@ -218,7 +218,7 @@ class Propagator:
         while True:
             batch = list(islice(items, STORE_BATCH))
             last = len(batch) < STORE_BATCH
-            if batch or (last and last_change_id is not None):
+            if batch or last_change_id is not None:  # an empty last batch moves the log
                 mark = last_change_id if last else None
                 try:
                     stored = self._store(batch, mark)
