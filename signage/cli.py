@@ -178,7 +178,7 @@ def token_add(email: str, scope: str | None, name: str) -> None:
 def token_list(email: str | None) -> None:
     from signage.accounts.services import list_tokens
 
-    with _database(_settings()).transaction() as session:
+    with _database(_settings()).sessions() as session:  # only reads
         rows = list_tokens(session, email)
         lines = [
             "\t".join(

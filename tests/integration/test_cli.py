@@ -253,9 +253,10 @@ def test_token_list_shows_tokens_without_secrets_and_revoke_stops_just_that_one(
 
     listed = signage(instance, "token", "list", "Manager@example.dk")
     assert listed.returncode == 0, listed.stderr
+    every = [line.split("\t") for line in listed.stdout.splitlines()]
+    assert {row[1] for row in every} == {"manager@example.dk"}
     # The world's own token for this user comes first, then these two, oldest first.
-    rows = [line.split("\t") for line in listed.stdout.splitlines()][-2:]
-    assert {line.split("\t")[1] for line in listed.stdout.splitlines()} == {"manager@example.dk"}
+    rows = every[-2:]
     assert [(row[1], row[2], row[3]) for row in rows] == [
         ("manager@example.dk", "intranet", "grants"),
         ("manager@example.dk", "gammelt script", "grants"),
